@@ -1,0 +1,2 @@
+FLASK_APP=wsgi
+CONTACTAPI_ENV=development

@@ -1,0 +1,78 @@
+"""contactapi: an open-source, self-hostable service that saves contacts."""
+import os
+
+from flask import Flask
+
+from . import database
+from .config import DevelopmentConfig, TestConfig, config_from_environment
+from .errors import register_errorhandlers
+from .extensions import csrf, db, limiter, mail, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config=None, overrides=None):
+    """Build the app from a config class (default: the one CONTACTAPI_ENV names) and overrides."""
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(ROOT, "instance"),
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    app.config.from_object(config or config_from_environment())
+    app.config.update(overrides or {})
+    check_config(app)
+    app.json.sort_keys = False  # contacts keep the field order they were sent in
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def check_config(app):
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set (see README: Configuration)")
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "contactapi.sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+    if uri.startswith("sqlite"):
+        timeout = app.config["SQLITE_BUSY_TIMEOUT"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **database.sqlite_engine_options(timeout), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        }
+
+
+def register_extensions(app):
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app):
+    from . import health
+    from .api import bp as api_bp
+    from .forms import bp as forms_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(forms_bp)
+    csrf.exempt(api_bp)  # key-authenticated, never cookie-authenticated
+
+
+def register_commands(app):
+    from . import cli
+
+    cli.register(app)
+
+
+__all__ = ["create_app", "DevelopmentConfig", "TestConfig"]

@@ -1,0 +1,20 @@
+"""The one rule for email addresses: validate (syntax only) and normalise."""
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidEmail(ValueError):
+    """The value is not a usable email address; the message says why."""
+
+
+def normalise_email(value):
+    """The address trimmed, lowercased, with its domain in one spelling (Unicode, not xn--)."""
+    if not isinstance(value, str):
+        raise InvalidEmail("email must be a string")
+    value = value.strip()
+    if not value:
+        raise InvalidEmail("email is required")
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidEmail(f"email is not a valid email address: {error}") from None
+    return f"{result.local_part}@{result.domain}".lower()

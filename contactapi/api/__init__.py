@@ -1,0 +1,6 @@
+"""The /v1 JSON API blueprint."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/v1")
+
+from . import contacts, openapi  # noqa: E402,F401  (views register themselves on bp)

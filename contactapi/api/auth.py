@@ -1,0 +1,54 @@
+"""Who is calling: the key from `Authorization: Bearer …` (or a form's access_key) and what it may do."""
+from functools import wraps
+
+from flask import g, request
+
+from .. import keys
+from ..errors import render_error
+
+INVALID_KEY = "Invalid API key."
+DOMAIN_MISMATCH = "Verification key domain mismatch."
+
+
+class AuthError(Exception):
+    def __init__(self, status, message, code):
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+
+    def response(self):
+        return render_error(self.status, self.message, self.code)
+
+
+def bearer_key():
+    """The key in the Authorization header; "" when the header is there but not a Bearer token."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def authenticate(raw_key, secret_only):
+    """The Principal for raw_key, or AuthError: 401 for every kind of bad key, 403 for the wrong kind."""
+    if raw_key is None:
+        raise AuthError(401, "Missing API key. Send Authorization: Bearer <key>.", "missing_api_key")
+    principal = keys.authenticate(raw_key)
+    if principal is None:
+        raise AuthError(401, INVALID_KEY, "invalid_api_key")
+    if secret_only and not principal.is_secret:
+        raise AuthError(403, "This endpoint needs a secret key (ck_secret_…).", "secret_key_required")
+    return principal
+
+
+def secret_key_required(view):
+    """Run view with g.principal set from a secret key in the Authorization header."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            g.principal = authenticate(bearer_key(), secret_only=True)
+        except AuthError as error:
+            return error.response()
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,120 @@
+"""/v1/contacts: create (upsert), list, get, patch, delete, and a contact's submissions."""
+from flask import current_app, g, redirect, request, url_for
+
+from .. import contacts, origins
+from ..addresses import InvalidEmail
+from ..errors import FORM_TYPES, is_browser_form, json_error, render_error
+from ..pagination import InvalidPage, page_request
+from ..payloads import PayloadError, contact_fields, form_fields, parse_json_object, refuse_read_only
+from . import bp
+from .auth import DOMAIN_MISMATCH, AuthError, authenticate, bearer_key, secret_key_required
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+
+def _json_body():
+    if request.mimetype not in JSON_TYPES:
+        raise PayloadError("Send the body as application/json", 415, "unsupported_media_type")
+    return parse_json_object(request.get_data(cache=False), current_app.config["MAX_JSON_DEPTH"])
+
+
+def _create_body():
+    """The body of a create: a JSON object, or a browser form's fields."""
+    if request.mimetype in FORM_TYPES:
+        return form_fields(request.form, request.files)
+    if request.mimetype not in JSON_TYPES:
+        raise PayloadError(
+            "Send the body as application/json or as a form", 415, "unsupported_media_type"
+        )
+    return _json_body()
+
+
+def _redirect_target(principal, body):
+    """Where a browser form goes after success: an admitted _next, else the hosted thank-you page."""
+    target = body.get("_next")
+    if isinstance(target, str) and origins.redirect_allowed(
+        target, principal.domains, request.headers.get("Origin"), request.headers.get("Referer")
+    ):
+        return target
+    return url_for("forms.thanks")
+
+
+@bp.post("/contacts")
+def create_contact():
+    try:
+        body = _create_body()
+        raw_key = bearer_key()
+        if raw_key is None and isinstance(body.get("access_key"), str):
+            raw_key = body["access_key"]
+        principal = authenticate(raw_key, secret_only=False)
+        if not principal.is_secret and not origins.key_admits(
+            principal.domains, request.headers.get("Origin"), request.headers.get("Referer")
+        ):
+            raise AuthError(403, DOMAIN_MISMATCH, "domain_mismatch")
+        if request.mimetype in FORM_TYPES and body.get("_gotcha"):
+            # A bot filled the hidden field: it is told it succeeded, and nothing is kept.
+            return redirect(_redirect_target(principal, body), 303) if is_browser_form() else {"success": True}
+        email, fields = contact_fields(body)
+        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id)
+    except AuthError as error:
+        return error.response()
+    except (PayloadError, InvalidEmail) as error:
+        return render_error(getattr(error, "status", 400), str(error), getattr(error, "code", "invalid_email"))
+    if is_browser_form():
+        return redirect(_redirect_target(principal, body), 303)
+    return contact, 201 if created else 200
+
+
+@bp.get("/contacts")
+@secret_key_required
+def list_contacts():
+    try:
+        page, page_size = page_request(request.args)
+        return contacts.list_page(g.principal.account_id, page, page_size, email=request.args.get("email"))
+    except (InvalidPage, InvalidEmail) as error:
+        return json_error(400, str(error), "invalid_query")
+
+
+@bp.get("/contacts/<contact_id>")
+@secret_key_required
+def get_contact(contact_id):
+    return contacts.get(g.principal.account_id, contact_id)
+
+
+@bp.patch("/contacts/<contact_id>")
+@secret_key_required
+def patch_contact(contact_id):
+    try:
+        changes = _json_body()
+        refuse_read_only(changes)
+        if "email" in changes and changes["email"] is None:
+            raise PayloadError("email cannot be removed", code="email_required")
+        return contacts.patch(g.principal.account_id, contact_id, changes)
+    except PayloadError as error:
+        return json_error(error.status, error.message, error.code)
+    except InvalidEmail as error:
+        return json_error(400, str(error), "invalid_email")
+    except contacts.EmailTaken as error:
+        return json_error(409, str(error), "email_taken")
+
+
+@bp.delete("/contacts/<contact_id>")
+@secret_key_required
+def delete_contact(contact_id):
+    contacts.remove(g.principal.account_id, contact_id)
+    return {"id": contact_id, "deleted": True}
+
+
+@bp.get("/contacts/<contact_id>/submissions")
+@secret_key_required
+def list_submissions(contact_id):
+    try:
+        page, page_size = page_request(request.args)
+    except InvalidPage as error:
+        return json_error(400, str(error), "invalid_query")
+    return contacts.list_submissions(g.principal.account_id, contact_id, page, page_size)
+
+
+@bp.errorhandler(contacts.ContactNotFound)
+def contact_not_found(_error):
+    return json_error(404, "No contact with that id.", "not_found")

@@ -1,0 +1,77 @@
+"""flask keys … and flask contacts …: the operator's commands."""
+import click
+from flask import Flask
+
+from . import accounts, exports, keys
+from .addresses import InvalidEmail
+from .extensions import db
+from .models import ApiKey
+
+
+def _account_or_fail(email):
+    try:
+        account = accounts.find_account(email)
+    except InvalidEmail as error:
+        raise click.BadParameter(str(error), param_hint="--email") from None
+    if account is None:
+        raise click.ClickException(f"No account for {email}.")
+    return account
+
+
+keys_group = click.Group("keys", help="Create, list and disable API keys.")
+contacts_group = click.Group("contacts", help="Export contacts.")
+
+
+@keys_group.command("create")
+@click.option("--email", required=True, help="The owner's email address (the account is created if new).")
+@click.option("--kind", type=click.Choice(keys.KINDS), required=True)
+@click.option("--domain", "domains", multiple=True, help="Lock a publishable key to this domain (repeatable).")
+@click.option("--name", default="", help="A name to tell keys apart.")
+def create_key(email, kind, domains, name):
+    """Create a key and print it alone on the last line (a secret key is shown only this once)."""
+    try:
+        account = accounts.get_or_create_account(email)
+        key, raw = keys.create_key(account, kind, name=name, domains=domains)
+    except InvalidEmail as error:
+        raise click.BadParameter(str(error), param_hint="--email") from None
+    except (ValueError, keys.KeyLimitReached) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {key.kind} key {key.id} for {account.email}.", err=True)
+    click.echo(raw)
+
+
+@keys_group.command("list")
+@click.option("--email", required=True)
+def list_keys(email):
+    """List an account's keys (secret keys masked)."""
+    account = _account_or_fail(email)
+    for key in keys.keys_of(account.id):
+        shown = key.public_value or key.display
+        domains = ",".join(key.domains) or "any domain"
+        click.echo(f"{key.id}\t{key.kind}\t{key.status}\t{shown}\t{domains}\t{key.name}")
+
+
+@keys_group.command("disable")
+@click.argument("key_id")
+def disable_key(key_id):
+    """Disable a key by its id (key_…)."""
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        raise click.ClickException(f"No key {key_id}.")
+    keys.set_status(key, "disabled")
+    click.echo(f"Disabled {key_id}.")
+
+
+@contacts_group.command("export")
+@click.option("--email", required=True, help="The owner's email address.")
+@click.option("--format", "fmt", type=click.Choice(sorted(exports.FORMATS)), default="csv")
+@click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="A file (default: stdout).")
+def export_contacts(email, fmt, output):
+    """Export every contact of an account."""
+    account = _account_or_fail(email)
+    output.write(exports.export(account.id, fmt))
+
+
+def register(app: Flask):
+    app.cli.add_command(keys_group)
+    app.cli.add_command(contacts_group)

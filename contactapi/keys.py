@@ -1,0 +1,144 @@
+"""Keys: make one, digest it, show it masked, and find who holds it."""
+import hashlib
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from .database import write_transaction
+from .extensions import db
+from .ids import random_id, random_token
+from .models import Account, ApiKey, utcnow
+from .origins import normalise_domain
+
+PREFIXES = {"secret": "ck_secret_", "publishable": "ck_pub_"}
+KINDS = tuple(PREFIXES)
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is touched at most this often
+
+
+class KeyLimitReached(Exception):
+    def __init__(self, limit):
+        super().__init__(f"You have reached the maximum of {limit} active keys.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request's key proves it is: the key and the account behind it."""
+
+    key_id: str
+    kind: str
+    account_id: int
+    owner_email: str
+    domains: tuple
+    notify: bool
+
+    @property
+    def is_secret(self):
+        return self.kind == "secret"
+
+
+def digest(raw_key):
+    return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
+
+
+def display_form(raw_key):
+    """The key masked for lists and emails: its prefix and last four characters."""
+    prefix = next((p for p in PREFIXES.values() if raw_key.startswith(p)), "")
+    return f"{prefix}…{raw_key[-4:]}"
+
+
+def normalise_domains(domains):
+    """Domain-lock entries cleaned and deduplicated, in the order given; ValueError on a bad one."""
+    cleaned = []
+    for entry in domains or ():
+        domain = normalise_domain(entry)
+        if domain not in cleaned:
+            cleaned.append(domain)
+    return cleaned
+
+
+def active_key_count(account_id):
+    query = select(func.count()).select_from(ApiKey).where(
+        ApiKey.account_id == account_id, ApiKey.status == "active"
+    )
+    return db.session.scalar(query)
+
+
+def create_key(account, kind, name="", domains=(), notify=None):
+    """A new active key for account; returns (ApiKey, raw key). The raw key is never stored if secret."""
+    if kind not in PREFIXES:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    domains = normalise_domains(domains)
+    raw = PREFIXES[kind] + random_token()
+    limit = current_app.config["MAX_ACTIVE_KEYS"]
+    with write_transaction() as session:
+        if active_key_count(account.id) >= limit:
+            raise KeyLimitReached(limit)
+        key = ApiKey(
+            id=random_id("key_"),
+            account_id=account.id,
+            kind=kind,
+            digest=digest(raw),
+            display=display_form(raw),
+            public_value=raw if kind == "publishable" else None,
+            name=(name or "").strip()[:100],
+            status="active",
+            domains=domains,
+            notify=(kind == "publishable") if notify is None else bool(notify),
+        )
+        session.add(key)
+    return key, raw
+
+
+def set_status(key, status):
+    """Disable or re-enable a key; enabling respects the active-key limit."""
+    limit = current_app.config["MAX_ACTIVE_KEYS"]
+    with write_transaction():
+        if status == "active" and key.status != "active" and active_key_count(key.account_id) >= limit:
+            raise KeyLimitReached(limit)
+        key.status = status
+        db.session.add(key)
+
+
+def keys_of(account_id):
+    query = select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.created_at.desc())
+    return db.session.scalars(query).all()
+
+
+def _load_principal(key_digest):
+    row = db.session.execute(
+        select(ApiKey, Account.email)
+        .join(Account, Account.id == ApiKey.account_id)
+        .where(ApiKey.digest == key_digest, ApiKey.status == "active")
+    ).first()
+    if row is None:
+        return None
+    key, owner_email = row
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        with write_transaction() as session:
+            session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify)
+
+
+def authenticate(raw_key):
+    """The Principal for a raw key, or None when it is unknown, malformed, disabled or deleted.
+
+    Lookups are cached per worker for KEY_CACHE_TTL seconds, so a key disabled elsewhere
+    stops working within that time on every worker."""
+    if not isinstance(raw_key, str) or not raw_key.startswith(tuple(PREFIXES.values())) or len(raw_key) > 128:
+        return None
+    ttl = current_app.config["KEY_CACHE_TTL"]
+    key_digest = digest(raw_key)
+    cache = current_app.extensions.setdefault("contactapi.key_cache", {})
+    cached = cache.get(key_digest)
+    if ttl and cached and cached[0] > time.monotonic():
+        return cached[1]
+    principal = _load_principal(key_digest)
+    if ttl:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key_digest] = (time.monotonic() + ttl, principal)
+    return principal

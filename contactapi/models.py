@@ -1,0 +1,93 @@
+"""The stored things: accounts, their keys, contacts, every submission, and sign-in links."""
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+# Plain JSON text on both databases: it keeps the order fields were sent in (JSONB would not),
+# and nothing queries inside it.
+JSONField = JSON()
+
+
+def utcnow():
+    """Now in UTC, naive: both databases store plain UTC timestamps."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Account(db.Model):
+    """An owner email address, proven by an emailed link; it owns keys and contacts."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    # Kept in step with inserts and deletes so listing never needs count(*).
+    contact_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiKey(db.Model):
+    """A secret or publishable key; only its digest (and, if publishable, its public value) is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "secret" | "publishable"
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    display: Mapped[str] = mapped_column(String(32))
+    public_value: Mapped[str | None] = mapped_column(String(64))  # publishable keys only
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    domains: Mapped[list] = mapped_column(JSONField, default=list)
+    notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Contact(db.Model):
+    """One address per account; fields hold everything else that was sent."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("uq_contacts_account_email", "account_id", "email", unique=True),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    fields: Mapped[dict] = mapped_column(JSONField, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Submission(db.Model):
+    """Every POST that reached a contact, as sent, so an upsert's overwrite loses nothing."""
+
+    __tablename__ = "submissions"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[str | None] = mapped_column(String(32))  # the key may since be deleted
+    fields: Mapped[dict] = mapped_column(JSONField, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MagicLink(db.Model):
+    """An emailed, single-use link: what it allows is in the row, the link only names it."""
+
+    __tablename__ = "magic_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the link's token
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # "create_key" | "sign_in"
+    payload: Mapped[dict] = mapped_column(JSONField, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+# Newest-first listings read these indexes in exactly the order they sort.
+Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
+Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())

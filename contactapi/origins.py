@@ -1,0 +1,78 @@
+"""The one domain rule: does a key's domain list admit a request's Origin/Referer, or a redirect URL?"""
+from urllib.parse import urlsplit
+
+import idna
+
+
+def canonical_host(host):
+    """A host lowercased and IDNA-encoded, without port or trailing dot; None if it is not a host."""
+    if not host:
+        return None
+    host = host.strip().rstrip(".").lower()
+    if not host or any(ch in host for ch in "/\\@ "):
+        return None
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return None
+
+
+def host_of_url(url):
+    """The canonical host of an absolute http(s) URL, or None."""
+    if not url or not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https"):
+        return None
+    return canonical_host(hostname)
+
+
+def normalise_domain(entry):
+    """A domain-lock entry as typed by a person ("https://Example.com:8080/x" → "example.com")."""
+    entry = (entry or "").strip()
+    if "://" not in entry:
+        entry = "http://" + entry
+    host = host_of_url(entry)
+    if host is None or "." not in host and host != "localhost":
+        raise ValueError(f"{entry.removeprefix('http://')!r} is not a domain name")
+    return host
+
+
+def request_host(origin, referer):
+    """The host a browser request came from: its Origin, else its Referer (Origin "null" counts as none)."""
+    if origin and origin.strip() != "null":
+        return host_of_url(origin)
+    return host_of_url(referer)
+
+
+def host_allowed(host, domains):
+    """True when host equals an entry of domains or is a subdomain of one; an empty list admits all."""
+    if not domains:
+        return True
+    if host is None:
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def key_admits(domains, origin, referer):
+    """The contract's domain lock for a request carrying a key with these domains."""
+    if not domains:
+        return True
+    return host_allowed(request_host(origin, referer), domains)
+
+
+def redirect_allowed(url, domains, origin, referer):
+    """May a successful form post redirect to url (`_next`, `success_url`, `error_url`)?
+
+    A locked key admits its own domains; an unrestricted key only the host the form came from."""
+    target = host_of_url(url)
+    if target is None:
+        return False
+    allowed = domains or [host for host in [request_host(origin, referer)] if host]
+    return bool(allowed) and host_allowed(target, allowed)

@@ -1,0 +1,3 @@
+from contactapi import create_app
+
+app = create_app()
