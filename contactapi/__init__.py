@@ -1,4 +1,5 @@
 """contactapi: an open-source, self-hostable service that saves contacts."""
+import logging
 import os
 
 from flask import Flask
@@ -22,6 +23,7 @@ def create_app(config=None, overrides=None):
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides or {})
     check_config(app)
+    register_logging(app)
     app.json.sort_keys = False  # contacts keep the field order they were sent in
     register_extensions(app)
     register_blueprints(app)
@@ -46,6 +48,11 @@ def check_config(app):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **database.sqlite_engine_options(timeout), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         }
+
+
+def register_logging(app):
+    # INFO from the package reaches the console: logged mails, notification failures.
+    logging.getLogger("contactapi").setLevel(logging.INFO)
 
 
 def register_extensions(app):
