@@ -1,6 +1,7 @@
 """flask keys … and flask contacts …: the operator's commands."""
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from . import accounts, exports, keys
 from .addresses import InvalidEmail
@@ -18,8 +19,8 @@ def _account_or_fail(email):
     return account
 
 
-keys_group = click.Group("keys", help="Create, list and disable API keys.")
-contacts_group = click.Group("contacts", help="Export contacts.")
+keys_group = AppGroup("keys", help="Create, list and disable API keys.")
+contacts_group = AppGroup("contacts", help="Export contacts.")
 
 
 @keys_group.command("create")

@@ -65,8 +65,9 @@ def make_app(database_url):
     for app in apps:
         with app.app_context():
             db.session.remove()
-    if apps:
-        with apps[0].app_context():
+    on_test_database = [a for a in apps if a.config["SQLALCHEMY_DATABASE_URI"] == database_url]
+    if on_test_database:
+        with on_test_database[0].app_context():
             _empty_tables()
     for app in apps:
         with app.app_context():
@@ -132,9 +133,9 @@ def gunicorn(database_url, app):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                if requests.get(base + "/healthz", timeout=2).status_code == 200:
                     return base
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 

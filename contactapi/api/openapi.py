@@ -10,14 +10,16 @@ TIMESTAMP = {"type": "string", "format": "date-time"}
 CONTACT_ID = {"type": "string", "pattern": "^con_[a-z0-9]{12,}$"}
 
 
-def _error_response(description):
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
 
 
-def _errors(*statuses):
+def _error_response(description, browser_forms=False):
+    """An error answer; browser form posts (no Accept: application/json) get an HTML page instead."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {"description": description, "content": {**content, **HTML_PAGE} if browser_forms else content}
+
+
+def _errors(*statuses, browser_forms=False):
     descriptions = {
         400: "The body or query is invalid.",
         401: "Missing or invalid API key.",
@@ -28,7 +30,7 @@ def _errors(*statuses):
         415: "Unsupported media type.",
         429: "Rate limited; see Retry-After.",
     }
-    return {str(status): _error_response(descriptions[status]) for status in statuses}
+    return {str(status): _error_response(descriptions[status], browser_forms) for status in statuses}
 
 
 def _json(schema_name, description):
@@ -143,7 +145,7 @@ def _paths():
                                 {"$ref": "#/components/schemas/Contact"},
                                 {"$ref": "#/components/schemas/HoneypotAccepted"}]}}}},
                     "303": {"description": "A browser form post: redirect to _next or the thank-you page."},
-                    **_errors(400, 401, 403, 413, 415, 429),
+                    **_errors(400, 401, 403, 413, 415, 429, browser_forms=True),
                 },
             },
             "get": {

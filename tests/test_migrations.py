@@ -1,0 +1,58 @@
+"""The migrations build exactly the models' schema, and go down and up again."""
+import os
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, text
+
+from contactapi import create_app
+from contactapi.config import TestConfig
+from contactapi.extensions import db
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """An empty database: a new SQLite file, or a new schema on the PostgreSQL server under test."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path}/fresh.sqlite3"
+        return
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS migration_test CASCADE"))
+        connection.execute(text("CREATE SCHEMA migration_test"))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3Dmigration_test"
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA migration_test CASCADE"))
+    engine.dispose()
+
+
+def test_upgrade_matches_models_and_downgrade_reverses(fresh_database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert differences == []
+        downgrade(revision="base")
+        with db.engine.connect() as connection:
+            tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert tables == set()
+        upgrade()
+        db.engine.dispose()
+
+
+def test_cli_upgrade_on_a_new_file(tmp_path):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+    from flask_migrate.cli import db as db_group
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/cli.sqlite3"})
+    result = CliRunner().invoke(db_group, ["upgrade"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert {"accounts", "api_keys", "contacts", "submissions", "magic_links"} <= set(db.inspect(db.engine).get_table_names())
+        db.engine.dispose()
