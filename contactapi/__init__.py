@@ -3,11 +3,13 @@ import logging
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database
 from .config import DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, mail, migrate
+from .security import register_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -24,10 +26,12 @@ def create_app(config=None, overrides=None):
     app.config.update(overrides or {})
     check_config(app)
     register_logging(app)
+    register_proxy_fix(app)
     app.json.sort_keys = False  # contacts keep the field order they were sent in
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_commands(app)
     return app
 
@@ -51,8 +55,17 @@ def check_config(app):
 
 
 def register_logging(app):
-    # INFO from the package reaches the console: logged mails, notification failures.
-    logging.getLogger("contactapi").setLevel(logging.INFO)
+    # INFO from the package reaches stderr (Flask's handler on app.logger, named "contactapi"):
+    # mails logged instead of sent, notification failures.
+    app.logger.setLevel(logging.INFO)
+
+
+def register_proxy_fix(app):
+    # Only behind TRUSTED_PROXIES proxies are X-Forwarded-* believed: the client address that rate
+    # limits count is then the one the outermost trusted proxy saw. Without it a forged header changes nothing.
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app):
@@ -69,10 +82,12 @@ def register_blueprints(app):
     from . import health
     from .api import bp as api_bp
     from .forms import bp as forms_bp
+    from .keyring import bp as keyring_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(forms_bp)
+    app.register_blueprint(keyring_bp)
     csrf.exempt(api_bp)  # key-authenticated, never cookie-authenticated
 
 

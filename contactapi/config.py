@@ -42,6 +42,8 @@ class Config:
     RATELIMIT_KEY_REQUEST_IP = os.environ.get("RATELIMIT_KEY_REQUEST_IP", "20/hour")
     RATELIMIT_KEY_REQUEST_EMAIL = os.environ.get("RATELIMIT_KEY_REQUEST_EMAIL", "5/hour")
     RATELIMIT_HEADERS_ENABLED = True
+    # If Redis goes away, keep limiting per worker in memory rather than failing requests.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")

@@ -1,18 +1,53 @@
 """Contacts: the atomic upsert, merge-patch, delete, newest-first pages, and the submissions kept."""
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import DateTime, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from .addresses import normalise_email
-from .database import insert_statement, write_transaction
+from .database import read_connection, write_connection, write_transaction
 from .extensions import db
 from .ids import random_id
-from .models import Account, Contact, Submission, utcnow
+from .models import Account, Contact, JSONField, Submission, utcnow
 from .pagination import page_envelope
 
 contacts = Contact.__table__
 submissions = Submission.__table__
 accounts = Account.__table__
 NEWEST_FIRST = (contacts.c.created_at.desc(), contacts.c.id.desc())
+
+# The hot statements are built once, with bound parameters: SQLAlchemy then reuses their compiled SQL
+# instead of building and compiling a statement on every request. The dialect-specific
+# insert().on_conflict_do_nothing() cannot be cached by SQLAlchemy at all, so the insert is plain SQL
+# (the same on SQLite ≥ 3.35 and PostgreSQL).
+_INSERT_IF_NEW = text(
+    "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+    "VALUES (:id, :account_id, :email, :fields, :now, :now) "
+    "ON CONFLICT (account_id, email) DO NOTHING RETURNING id"
+).bindparams(bindparam("fields", type_=JSONField), bindparam("now", type_=DateTime()))
+_COUNT_CHANGE = (
+    update(accounts).where(accounts.c.id == bindparam("p_account"))
+    .values(contact_count=accounts.c.contact_count + bindparam("p_delta"))
+)
+_LOCK_BY_EMAIL = select(contacts).where(
+    contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email")
+).with_for_update()
+_OVERWRITE_FIELDS = (
+    update(contacts).where(contacts.c.id == bindparam("p_id"))
+    .values(fields=bindparam("p_fields", type_=JSONField), updated_at=bindparam("p_now", type_=DateTime()))
+)
+_RECORD_SUBMISSION = submissions.insert()
+_BY_ID = select(contacts).where(contacts.c.id == bindparam("p_id"), contacts.c.account_id == bindparam("p_account"))
+_TOTAL = select(accounts.c.contact_count).where(accounts.c.id == bindparam("p_account"))
+# Deferred join: walk the newest-first index for one page of ids, then fetch only those rows. The
+# account's counter rides along as a scalar subquery, so a page costs one round trip.
+_PAGE_IDS = (
+    select(contacts.c.id).where(contacts.c.account_id == bindparam("p_account"))
+    .order_by(*NEWEST_FIRST).limit(bindparam("p_limit")).offset(bindparam("p_offset")).subquery()
+)
+_PAGE = (
+    select(contacts, _TOTAL.scalar_subquery().label("total"))
+    .join(_PAGE_IDS, contacts.c.id == _PAGE_IDS.c.id).order_by(*NEWEST_FIRST)
+)
+_BY_EMAIL = select(contacts).where(contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email"))
 
 
 class ContactNotFound(LookupError):
@@ -41,9 +76,7 @@ def as_json(contact):
 
 
 def _change_count(session, account_id, delta):
-    session.execute(
-        update(accounts).where(accounts.c.id == account_id).values(contact_count=accounts.c.contact_count + delta)
-    )
+    session.connection().execute(_COUNT_CHANGE, {"p_account": account_id, "p_delta": delta})
 
 
 def _locked(session, account_id, **where):
@@ -58,36 +91,28 @@ def upsert(account_id, email, fields, key_id):
     Returns (contact as JSON, created). The submission is recorded in the same transaction."""
     email = normalise_email(email)
     now = utcnow()
-    with write_transaction() as session:
-        new_id = random_id("con_")
-        insert = insert_statement(contacts).values(
-            id=new_id, account_id=account_id, email=email, fields=fields, created_at=now, updated_at=now
-        )
-        created = session.execute(
-            insert.on_conflict_do_nothing(index_elements=["account_id", "email"]).returning(contacts.c.id)
+    new_id = random_id("con_")
+    with write_connection() as connection:
+        created = connection.execute(
+            _INSERT_IF_NEW, {"id": new_id, "account_id": account_id, "email": email, "fields": fields, "now": now}
         ).first() is not None
         if created:
-            _change_count(session, account_id, +1)
+            connection.execute(_COUNT_CHANGE, {"p_account": account_id, "p_delta": 1})
             contact = {"id": new_id, "email": email, "fields": fields, "created_at": now, "updated_at": now}
         else:
-            existing = _locked(session, account_id, email=email)
+            existing = connection.execute(_LOCK_BY_EMAIL, {"p_account": account_id, "p_email": email}).first()
             contact = {**existing._mapping, "fields": {**existing.fields, **fields}, "updated_at": now}
-            session.execute(
-                update(contacts).where(contacts.c.id == existing.id).values(fields=contact["fields"], updated_at=now)
-            )
-        session.execute(
-            submissions.insert().values(
-                id=random_id("sub_"), contact_id=contact["id"], account_id=account_id, key_id=key_id,
-                fields={"email": email, **fields}, created_at=now,
-            )
-        )
+            connection.execute(_OVERWRITE_FIELDS, {"p_id": existing.id, "p_fields": contact["fields"], "p_now": now})
+        connection.execute(_RECORD_SUBMISSION, {
+            "id": random_id("sub_"), "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
+            "fields": {"email": email, **fields}, "created_at": now,
+        })
     return as_json(contact), created
 
 
 def get(account_id, contact_id):
-    row = db.session.execute(
-        select(contacts).where(contacts.c.id == contact_id, contacts.c.account_id == account_id)
-    ).first()
+    with read_connection() as connection:
+        row = connection.execute(_BY_ID, {"p_id": contact_id, "p_account": account_id}).first()
     if row is None:
         raise ContactNotFound(contact_id)
     return as_json(row._mapping)
@@ -141,23 +166,21 @@ def remove(account_id, contact_id):
 
 def list_page(account_id, page, page_size, email=None):
     """One page of contacts, newest first; total comes from the account's counter, not count(*)."""
-    if email is not None:
-        rows = db.session.execute(
-            select(contacts).where(contacts.c.account_id == account_id, contacts.c.email == normalise_email(email))
-        ).all()
-        start = (page - 1) * page_size
-        data = [as_json(r._mapping) for r in rows[start:start + page_size]]
-        return page_envelope(data, page, page_size, len(rows))
-    total = db.session.scalar(select(accounts.c.contact_count).where(accounts.c.id == account_id)) or 0
     offset = (page - 1) * page_size
-    if offset >= total:
-        return page_envelope([], page, page_size, total)
-    # Deferred join: walk the covering index for the ids, then fetch only this page's rows.
-    ids = (
-        select(contacts.c.id).where(contacts.c.account_id == account_id)
-        .order_by(*NEWEST_FIRST).limit(page_size).offset(offset).subquery()
-    )
-    rows = db.session.execute(select(contacts).join(ids, contacts.c.id == ids.c.id).order_by(*NEWEST_FIRST)).all()
+    with read_connection() as connection:
+        if email is not None:
+            rows = connection.execute(_BY_EMAIL, {"p_account": account_id, "p_email": normalise_email(email)}).all()
+            data = [as_json(r._mapping) for r in rows[offset:offset + page_size]]
+            return page_envelope(data, page, page_size, len(rows))
+        if offset:  # a page past the end must not walk the whole index to find out it is empty
+            total = connection.execute(_TOTAL, {"p_account": account_id}).scalar() or 0
+            if offset >= total:
+                return page_envelope([], page, page_size, total)
+        rows = connection.execute(_PAGE, {"p_account": account_id, "p_limit": page_size, "p_offset": offset}).all()
+        if rows:
+            total = rows[0].total
+        else:  # no contacts at all: the counter alone
+            total = connection.execute(_TOTAL, {"p_account": account_id}).scalar() or 0
     return page_envelope([as_json(r._mapping) for r in rows], page, page_size, total)
 
 

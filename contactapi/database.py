@@ -1,5 +1,9 @@
-"""How the app talks to its database: SQLite tuning and one way to run an atomic write."""
-from contextlib import contextmanager
+"""How the app talks to its database: SQLite tuning, atomic writes, and connections for hot reads."""
+import fcntl
+import os
+import threading
+import weakref
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -7,12 +11,64 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .extensions import db
 
 _IMMEDIATE = "contactapi_immediate"
+_WRITER_TURNS = weakref.WeakKeyDictionary()  # SQLite engine → the _WriterTurns of its database file
+
+
+class _WriterTurns:
+    """Writers to one SQLite file, in every worker process, queue on a kernel file lock before BEGIN IMMEDIATE.
+
+    SQLite's busy timeout polls a held write lock with sleeps of 1, 2, 5, 10, … ms, so under concurrent
+    writes the sleeps, not the writes, set the pace (and the tail latency). A writer blocked in flock()
+    is woken the moment the previous one lets go. The busy timeout still covers any other writer."""
+
+    def __init__(self, database_path):
+        self.path = database_path + "-writers.lock"
+        self.thread_lock = threading.Lock()  # flock() does not exclude threads sharing one open file
+        self.local = threading.local()
+        self.pid, self.file = None, None
+
+    def _lock_file(self):
+        if self.pid != os.getpid():  # a forked worker must not share its parent's open file (and lock)
+            self.file = open(self.path, "ab")
+            self.pid = os.getpid()
+        return self.file
+
+    @contextmanager
+    def turn(self):
+        if getattr(self.local, "holding", False):  # already this thread's turn
+            yield
+            return
+        with self.thread_lock:
+            lock_file = self._lock_file()
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            self.local.holding = True
+            try:
+                yield
+            finally:
+                self.local.holding = False
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _turns_for(path):
+    path = os.path.abspath(path)
+    for turns in list(_WRITER_TURNS.values()):  # engines of one file (apps in tests) share their turns
+        if turns.path == path + "-writers.lock":
+            return turns
+    return _WriterTurns(path)
+
+
+def _writer_turn():
+    """The calling writer's turn at the database (nothing to wait for on PostgreSQL or in-memory SQLite)."""
+    turns = _WRITER_TURNS.get(db.engine)
+    return turns.turn() if turns else nullcontext()
 
 
 def configure_engine(engine, busy_timeout):
     """On SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions."""
     if engine.dialect.name != "sqlite":
         return
+    if engine.url.database not in (None, "", ":memory:"):
+        _WRITER_TURNS[engine] = _turns_for(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -30,7 +86,33 @@ def configure_engine(engine, busy_timeout):
         # A writer takes the lock up front, so it queues behind others (busy timeout) instead of
         # failing when it would upgrade a read lock that another writer has since outdated.
         immediate = connection.get_execution_options().get(_IMMEDIATE)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight to the driver: this runs for every transaction, and SQLAlchemy's statement
+        # machinery would cost more than the BEGIN itself.
+        connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_connection():
+    """One atomic write transaction on a pooled connection of its own, committed at the end.
+
+    For hot paths written in SQLAlchemy Core: it skips the ORM session's bookkeeping. The request's
+    session, if it has a transaction open, is left alone (SQLite's WAL lets its reader stay)."""
+    with _writer_turn(), db.engine.connect() as connection:
+        connection.execution_options(**{_IMMEDIATE: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_connection():
+    """A connection to read from: the request session's own when it has a transaction open (so the read
+    sees that transaction), otherwise a pooled connection held only for the read (no ORM bookkeeping)."""
+    registry = db.session.registry
+    if registry.has() and registry().in_transaction():
+        yield registry().connection()
+        return
+    with db.engine.connect() as connection:
+        yield connection
 
 
 def sqlite_engine_options(busy_timeout):
@@ -43,13 +125,14 @@ def write_transaction():
     session = db.session()  # the request's own Session behind the scoped proxy
     if session.in_transaction():
         session.commit()  # end any read transaction, so the write starts on a fresh snapshot
-    session.connection(execution_options={_IMMEDIATE: True})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with _writer_turn():
+        session.connection(execution_options={_IMMEDIATE: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def insert_statement(table):

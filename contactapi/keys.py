@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from .database import write_transaction
 from .extensions import db
@@ -66,16 +66,25 @@ def active_key_count(account_id):
     return db.session.scalar(query)
 
 
+def _room_for_one_more(account_id):
+    """Inside a write transaction: raise KeyLimitReached unless the account may have one more active key.
+
+    The account row is locked first (FOR UPDATE on PostgreSQL; SQLite writers are already serialised),
+    so two concurrent creations cannot both see room for the tenth key."""
+    db.session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+    limit = current_app.config["MAX_ACTIVE_KEYS"]
+    if active_key_count(account_id) >= limit:
+        raise KeyLimitReached(limit)
+
+
 def create_key(account, kind, name="", domains=(), notify=None):
     """A new active key for account; returns (ApiKey, raw key). The raw key is never stored if secret."""
     if kind not in PREFIXES:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     domains = normalise_domains(domains)
     raw = PREFIXES[kind] + random_token()
-    limit = current_app.config["MAX_ACTIVE_KEYS"]
     with write_transaction() as session:
-        if active_key_count(account.id) >= limit:
-            raise KeyLimitReached(limit)
+        _room_for_one_more(account.id)
         key = ApiKey(
             id=random_id("key_"),
             account_id=account.id,
@@ -94,10 +103,9 @@ def create_key(account, kind, name="", domains=(), notify=None):
 
 def set_status(key, status):
     """Disable or re-enable a key; enabling respects the active-key limit."""
-    limit = current_app.config["MAX_ACTIVE_KEYS"]
     with write_transaction():
-        if status == "active" and key.status != "active" and active_key_count(key.account_id) >= limit:
-            raise KeyLimitReached(limit)
+        if status == "active" and key.status != "active":
+            _room_for_one_more(key.account_id)
         key.status = status
         db.session.add(key)
 
@@ -142,3 +150,37 @@ def authenticate(raw_key):
             cache.clear()
         cache[key_digest] = (time.monotonic() + ttl, principal)
     return principal
+
+
+def key_of(account_id, key_id):
+    """The account's key with this id, or None (also when the id is another account's)."""
+    return db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.account_id == account_id))
+
+
+def delete_key(key):
+    """Delete a key for good; requests with it get the same 401 as an unknown key."""
+    with write_transaction() as session:
+        session.execute(delete(ApiKey).where(ApiKey.id == key.id, ApiKey.account_id == key.account_id))
+
+
+def set_domains(key, domains):
+    """Replace a publishable key's domain lock (an empty list admits any origin); ValueError on a bad entry."""
+    domains = domains_for(key.kind, domains)
+    with write_transaction():
+        key.domains = domains
+        db.session.add(key)
+
+
+def set_notify(key, notify):
+    """Turn the per-submission email to the owner on or off for this key."""
+    with write_transaction():
+        key.notify = bool(notify)
+        db.session.add(key)
+
+
+def domains_for(kind, domains):
+    """The domain lock a new key of this kind would get; ValueError for a bad entry or a locked secret key."""
+    domains = normalise_domains(domains)
+    if domains and kind != "publishable":
+        raise ValueError("Only publishable keys can be locked to domains.")
+    return domains

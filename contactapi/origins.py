@@ -1,22 +1,36 @@
 """The one domain rule: does a key's domain list admit a request's Origin/Referer, or a redirect URL?"""
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 import idna
 
+# What is left of a host name once it is lowercased and IDNA-encoded: letters, digits, - _ and dots.
+# Anything else (%, \, *, …) is refused, so no host passes here that a browser would read differently.
+HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+
+
+def _is_ip_literal(host):
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
 
 def canonical_host(host):
     """A host lowercased and IDNA-encoded, without port or trailing dot; None if it is not a host."""
-    if not host:
+    if not host or not isinstance(host, str):
         return None
     host = host.strip().rstrip(".").lower()
-    if not host or any(ch in host for ch in "/\\@ "):
-        return None
-    if host.isascii():
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            return None
+    if HOST_NAME.fullmatch(host) or _is_ip_literal(host):
         return host
-    try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return None
+    return None
 
 
 def host_of_url(url):
@@ -38,6 +52,8 @@ def normalise_domain(entry):
     entry = (entry or "").strip()
     if "://" not in entry:
         entry = "http://" + entry
+    # "*.example.com" means what "example.com" already does: every subdomain is admitted.
+    entry = entry.replace("://*.", "://", 1)
     host = host_of_url(entry)
     if host is None or "." not in host and host != "localhost":
         raise ValueError(f"{entry.removeprefix('http://')!r} is not a domain name")
@@ -68,7 +84,7 @@ def key_admits(domains, origin, referer):
 
 
 def redirect_allowed(url, domains, origin, referer):
-    """May a successful form post redirect to url (`_next`, `success_url`, `error_url`)?
+    """May a form post redirect to url (`_next`, `success_url`, `error_url`)?
 
     A locked key admits its own domains; an unrestricted key only the host the form came from."""
     target = host_of_url(url)

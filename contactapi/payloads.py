@@ -2,17 +2,26 @@
 import json
 import math
 
+from .addresses import InvalidEmail, normalise_email
+from .errors import FORM_TYPES
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
 READ_ONLY_FIELDS = ("id", "created_at", "updated_at")
 # Control fields steer a form post; they are never stored as contact fields.
 CONTROL_FIELDS = ("access_key", "_gotcha", "_next")
+# The same for codefreeform's /api/contact-api/ (plus our honeypot, which spam bots fill there too).
+CODEFREEFORM_CONTROL_FIELDS = ("access_key", "_gotcha", "success_url", "error_url", "not_email_sent")
+CODEFREEFORM_REQUIRED = ("email", "message")
+REQUIRED = "This field is required."
 
 
 class PayloadError(ValueError):
     """A body the API refuses; status and code say how."""
 
-    def __init__(self, message, status=400, code="invalid_request"):
+    def __init__(self, message, status=400, code="invalid_request", errors=None):
         super().__init__(message)
         self.message, self.status, self.code = message, status, code
+        self.errors = errors  # {field: [messages]} where a field is to blame (codefreeform's shape)
 
 
 def _reject_constant(name):
@@ -69,6 +78,15 @@ def _reject_huge_floats(value):
             stack.extend(node)
 
 
+def submitted_body(request, max_depth):
+    """A create request's body: a JSON object, or a browser form's fields; PayloadError otherwise."""
+    if request.mimetype in FORM_TYPES:
+        return form_fields(request.form, request.files)
+    if request.mimetype in JSON_TYPES:
+        return parse_json_object(request.get_data(cache=False), max_depth)
+    raise PayloadError("Send the body as application/json or as a form", 415, "unsupported_media_type")
+
+
 def form_fields(form, files):
     """A form post as a dict: one value stays a string, a repeated name becomes a list."""
     if files:  # any file part, even an empty one: refuse rather than drop it silently
@@ -88,4 +106,35 @@ def contact_fields(body):
     if "email" not in body or body["email"] in (None, ""):
         raise PayloadError("email is required", code="email_required")
     fields = {name: value for name, value in body.items() if name not in CONTROL_FIELDS and name != "email"}
+    return body["email"], fields
+
+
+def is_spam(body):
+    """The honeypot: people never see the hidden _gotcha field, so anything in it was typed by a bot."""
+    return bool(body.get("_gotcha"))
+
+
+def is_true(value):
+    """A yes/no control field from JSON (true) or a form ("true", "1", "on", "yes")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "on", "yes")
+    return value is True or value == 1
+
+
+def codefreeform_fields(body):
+    """(email, other fields) of a /api/contact-api/ post; PayloadError naming every bad field."""
+    errors = {name: [f"{name} is read-only"] for name in READ_ONLY_FIELDS if name in body}
+    for name in CODEFREEFORM_REQUIRED:
+        value = body.get(name)
+        if value is None or isinstance(value, str) and not value.strip():
+            errors[name] = [REQUIRED]
+    if "email" not in errors:
+        try:
+            normalise_email(body["email"])
+        except InvalidEmail as error:
+            errors["email"] = [str(error)]
+    if errors:
+        message = " ".join(f"{name}: {' '.join(problems)}" for name, problems in errors.items())
+        raise PayloadError(message, errors=errors)
+    fields = {name: value for name, value in body.items() if name not in CODEFREEFORM_CONTROL_FIELDS + ("email",)}
     return body["email"], fields

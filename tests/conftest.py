@@ -119,15 +119,16 @@ def gunicorn(database_url, app):
     """gunicorn(workers=2, **env) → base URL of a real gunicorn serving the test database."""
     servers = []
 
-    def _start(workers=2, **env):
-        port = free_port()
+    def _start(workers=2, port=None, output=None, **env):
+        """port: choose it in advance (e.g. to name it in BASE_URL); output: a file for its stderr/stdout."""
+        port = port or free_port()
         environment = {
             **os.environ, "CONTACTAPI_ENV": "production", "SECRET_KEY": TEST_SECRET,
             "DATABASE_URL": database_url, "KEY_CACHE_TTL": "0", **env,
         }
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                    "--log-level", "warning", "wsgi:app"]
-        process = subprocess.Popen(command, cwd=ROOT, env=environment)
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=output)
         servers.append(process)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20

@@ -46,6 +46,6 @@ def smtp_server():
 def mail_app(make_app, smtp_server):
     """An app whose mail goes to smtp_server; its inbox is app.inbox."""
     host, port, inbox = smtp_server
-    app = make_app(MAIL_SERVER=host, MAIL_PORT=port)
+    app = make_app(MAIL_SERVER=host, MAIL_PORT=port, MAIL_SUPPRESS_SEND=False)  # TESTING would suppress it
     app.inbox = inbox
     return app

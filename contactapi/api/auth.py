@@ -3,7 +3,7 @@ from functools import wraps
 
 from flask import g, request
 
-from .. import keys
+from .. import keys, ratelimits
 from ..errors import render_error
 
 INVALID_KEY = "Invalid API key."
@@ -41,14 +41,17 @@ def authenticate(raw_key, secret_only):
 
 
 def secret_key_required(view):
-    """Run view with g.principal set from a secret key in the Authorization header."""
+    """Run view with g.principal set from a secret key in the Authorization header, once the
+    request is counted against that key's rate limit (or, without a valid key, the client's IP)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         try:
             g.principal = authenticate(bearer_key(), secret_only=True)
         except AuthError as error:
+            ratelimits.enforce()
             return error.response()
+        ratelimits.enforce()
         return view(*args, **kwargs)
 
     return wrapper

@@ -1,15 +1,14 @@
 """/v1/contacts: create (upsert), list, get, patch, delete, and a contact's submissions."""
-from flask import current_app, g, redirect, request, url_for
+from flask import after_this_request, current_app, g, redirect, request, url_for
 
-from .. import contacts, origins
+from .. import contacts, notifications, origins, ratelimits
 from ..addresses import InvalidEmail
-from ..errors import FORM_TYPES, is_browser_form, json_error, render_error
+from ..errors import is_browser_form, json_error, render_error
 from ..pagination import InvalidPage, page_request
-from ..payloads import PayloadError, contact_fields, form_fields, parse_json_object, refuse_read_only
-from . import bp
+from ..payloads import JSON_TYPES, PayloadError, contact_fields, is_spam, parse_json_object, refuse_read_only, \
+    submitted_body
+from . import bp, cors
 from .auth import DOMAIN_MISMATCH, AuthError, authenticate, bearer_key, secret_key_required
-
-JSON_TYPES = ("application/json", "application/merge-patch+json")
 
 
 def _json_body():
@@ -18,40 +17,55 @@ def _json_body():
     return parse_json_object(request.get_data(cache=False), current_app.config["MAX_JSON_DEPTH"])
 
 
-def _create_body():
-    """The body of a create: a JSON object, or a browser form's fields."""
-    if request.mimetype in FORM_TYPES:
-        return form_fields(request.form, request.files)
-    if request.mimetype not in JSON_TYPES:
-        raise PayloadError(
-            "Send the body as application/json or as a form", 415, "unsupported_media_type"
-        )
-    return _json_body()
+def _origin_and_referer():
+    return request.headers.get("Origin"), request.headers.get("Referer")
 
 
 def _redirect_target(principal, body):
     """Where a browser form goes after success: an admitted _next, else the hosted thank-you page."""
     target = body.get("_next")
-    if isinstance(target, str) and origins.redirect_allowed(
-        target, principal.domains, request.headers.get("Origin"), request.headers.get("Referer")
-    ):
+    if isinstance(target, str) and origins.redirect_allowed(target, principal.domains, *_origin_and_referer()):
         return target
     return url_for("forms.thanks")
 
 
-@bp.post("/contacts")
-def create_contact():
+def _as_answered(principal, contact, fields):
+    """The contact as this caller may see it. A publishable key is public, so its caller gets back
+    only what it sent, never the fields stored by earlier submissions for the same email."""
+    if principal.is_secret:
+        return contact
+    return {"id": contact["id"], "email": contact["email"], **fields,
+            "created_at": contact["created_at"], "updated_at": contact["updated_at"]}
+
+
+def _authenticate_and_count(raw_key):
+    """The caller's Principal (also in g.principal), after counting the request against its rate limits."""
     try:
-        body = _create_body()
+        g.principal = authenticate(raw_key, secret_only=False)
+    except AuthError:
+        ratelimits.enforce()  # a missing or bad key still counts against the client's IP
+        raise
+    ratelimits.enforce()
+    return g.principal
+
+
+@bp.route("/contacts", methods=["OPTIONS"])
+def create_contact_preflight():
+    return cors.preflight()
+
+
+@bp.post("/contacts", provide_automatic_options=False)
+def create_contact():
+    after_this_request(cors.add_headers)
+    try:
+        body = submitted_body(request, current_app.config["MAX_JSON_DEPTH"])
         raw_key = bearer_key()
         if raw_key is None and isinstance(body.get("access_key"), str):
             raw_key = body["access_key"]
-        principal = authenticate(raw_key, secret_only=False)
-        if not principal.is_secret and not origins.key_admits(
-            principal.domains, request.headers.get("Origin"), request.headers.get("Referer")
-        ):
+        principal = _authenticate_and_count(raw_key)
+        if not principal.is_secret and not origins.key_admits(principal.domains, *_origin_and_referer()):
             raise AuthError(403, DOMAIN_MISMATCH, "domain_mismatch")
-        if request.mimetype in FORM_TYPES and body.get("_gotcha"):
+        if is_spam(body):
             # A bot filled the hidden field: it is told it succeeded, and nothing is kept.
             return redirect(_redirect_target(principal, body), 303) if is_browser_form() else {"success": True}
         email, fields = contact_fields(body)
@@ -60,12 +74,13 @@ def create_contact():
         return error.response()
     except (PayloadError, InvalidEmail) as error:
         return render_error(getattr(error, "status", 400), str(error), getattr(error, "code", "invalid_email"))
+    notifications.notify_owner(principal, contact, fields, created)
     if is_browser_form():
         return redirect(_redirect_target(principal, body), 303)
-    return contact, 201 if created else 200
+    return _as_answered(principal, contact, fields), 201 if created else 200
 
 
-@bp.get("/contacts")
+@bp.get("/contacts", provide_automatic_options=False)
 @secret_key_required
 def list_contacts():
     try:

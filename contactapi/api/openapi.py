@@ -132,6 +132,8 @@ def _paths():
             "post": {
                 "operationId": "createContact",
                 "summary": "Create a contact, or update the one with this email (upsert).",
+                "description": "A JSON object, or a browser form (key in access_key). Control fields access_key, "
+                               "_gotcha (honeypot) and _next are never stored.",
                 "security": ANY_KEY,
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": create_body},
@@ -139,7 +141,8 @@ def _paths():
                     "multipart/form-data": {"schema": create_body},
                 }},
                 "responses": {
-                    "201": _json("Contact", "Created."),
+                    "201": _json("Contact", "Created. With a publishable key the answer holds only the fields "
+                                            "this request sent, never fields stored earlier."),
                     "200": {"description": "Updated in place (or a honeypot post, answered but not stored).",
                             "content": {"application/json": {"schema": {"oneOf": [
                                 {"$ref": "#/components/schemas/Contact"},

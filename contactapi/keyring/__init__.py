@@ -1,0 +1,7 @@
+"""What key holders and site owners see in the browser: the key request page (and its JSON twin),
+emailed links, and the dashboard of keys and contacts."""
+from flask import Blueprint
+
+bp = Blueprint("keyring", __name__)
+
+from . import contact_pages, filters, key_pages, links, views  # noqa: E402,F401  (views register themselves on bp)

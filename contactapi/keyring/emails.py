@@ -1,0 +1,52 @@
+"""The emails a key requester gets, each carrying a fresh single-use link.
+
+If the mail server refuses a message, its link is deleted before MailError reaches the caller, so
+nothing half-made is left behind."""
+from flask import current_app, url_for
+
+from .. import accounts, keys, magic_links, mailer
+
+
+def link_url(token):
+    """The absolute address of an emailed link (BASE_URL, since the request's host may be internal)."""
+    return current_app.config["BASE_URL"] + url_for("keyring.link", token=token)
+
+
+def link_minutes():
+    return max(1, current_app.config["MAGIC_LINK_MAX_AGE"] // 60)
+
+
+def _send_with_link(email, purpose, payload, subject, template, **context):
+    token = magic_links.make(email, purpose, payload)
+    try:
+        mailer.send(email, subject, template, link=link_url(token), minutes=link_minutes(), email=email,
+                    base_url=current_app.config["BASE_URL"], **context)
+    except mailer.MailError:
+        magic_links.discard(token)
+        raise
+
+
+def _active_keys(email):
+    account = accounts.find_account(email)
+    return [key for key in keys.keys_of(account.id) if key.status == "active"] if account else []
+
+
+def send_key_link(email, kind, domains):
+    """A link that creates a key; at the active-key limit, the limit explained and a sign-in link instead."""
+    limit = current_app.config["MAX_ACTIVE_KEYS"]
+    if len(_active_keys(email)) >= limit:
+        _send_with_link(email, "sign_in", {}, "Your contactapi key limit", "key_limit",
+                        limit_message=str(keys.KeyLimitReached(limit)))
+    else:
+        _send_with_link(email, "create_key", {"kind": kind, "domains": domains},
+                        "Create your contactapi key", "key_link", kind=kind, domains=domains)
+
+
+def send_keys(email):
+    """The address's active keys (secret ones masked) and a dashboard sign-in link."""
+    _send_with_link(email, "sign_in", {}, "Your contactapi keys", "keys", keys=_active_keys(email))
+
+
+def send_sign_in(email):
+    """A dashboard sign-in link."""
+    _send_with_link(email, "sign_in", {}, "Sign in to contactapi", "sign_in")

@@ -1,0 +1,19 @@
+"""Template filters of the keyring pages: contact fields and times as people read them."""
+import json
+from datetime import datetime
+
+from . import bp
+
+
+@bp.app_template_filter("field_text")
+def field_text(value):
+    """A contact field as text: strings as they are, anything else (numbers, lists, objects) as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@bp.app_template_filter("when")
+def when(moment, seconds=False):
+    """A UTC time for people ("2026-11-21 05:55 UTC"), from a datetime or the API's ISO 8601 text."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.removesuffix("Z"))
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,83 @@
+"""Flask-WTF forms of the keyring pages; their checks call the same rules the JSON door uses."""
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from .. import keys
+from ..addresses import InvalidEmail, normalise_email
+
+KIND_CHOICES = [
+    SelectChoice("publishable", "Publishable: for a form on your website (ck_pub_…)"),
+    SelectChoice("secret", "Secret: for your backend, every API call (ck_secret_…)"),
+]
+DOMAINS_HELP = "Optional, publishable keys only: one domain per line. Empty = any website."
+
+
+class DomainListField(TextAreaField):
+    """Domains typed one per line (or separated by commas or spaces); data is a list."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = [entry for entry in re.split(r"[\s,]+", text) if entry]
+
+    def _value(self):
+        return "\n".join(self.data or [])
+
+
+def _valid_email(form, field):
+    try:
+        field.data = normalise_email(field.data or "")
+    except InvalidEmail as error:
+        raise ValidationError(str(error)) from None
+
+
+def _email_field():
+    return StringField("Your email address", validators=[_valid_email],
+                       render_kw={"type": "email", "autocomplete": "email", "required": True})
+
+
+class _KeyKindAndDomains(FlaskForm):
+    kind = RadioField("Kind of key", choices=KIND_CHOICES, default="publishable")
+    domains = DomainListField("Allowed domains", description=DOMAINS_HELP, render_kw={"rows": 2})
+
+    def validate_domains(self, field):
+        try:
+            field.data = keys.domains_for(self.kind.data, field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class KeyRequestForm(_KeyKindAndDomains):
+    """GET /'s form: a new key by email, or the keys already held."""
+
+    email = _email_field()
+    request_type = RadioField("I want to", default="generateKey", choices=[
+        SelectChoice("generateKey", "create a new key"),
+        SelectChoice("getKeys", "get my existing keys by email"),
+    ])
+
+
+class SignInForm(FlaskForm):
+    email = _email_field()
+
+
+class NewKeyForm(_KeyKindAndDomains):
+    name = StringField("Name", validators=[Length(max=100)], description="Optional, to tell your keys apart.")
+
+
+class DomainsForm(FlaskForm):
+    domains = DomainListField("Allowed domains", description="One domain per line. Empty = any website.",
+                              render_kw={"rows": 3})
+
+    def __init__(self, key, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+
+    def validate_domains(self, field):
+        try:
+            field.data = keys.domains_for(self.key.kind, field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+

@@ -1,0 +1,117 @@
+"""Dashboard: the signed-in account's keys — create, disable/enable, delete, domains, notifications."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+
+from .. import keys
+from . import bp
+from .forms import DomainsForm, NewKeyForm
+from .signin import account_required
+from .snippet import form_snippet, key_created_page
+
+
+def _own_key(key_id):
+    """The signed-in account's key; 404 for any other id, another account's included."""
+    key = keys.key_of(g.account.id, key_id)
+    if key is None:
+        abort(404)
+    return key
+
+
+def _back_to(key):
+    return redirect(url_for("keyring.key_page", key_id=key.id), 303)
+
+
+@bp.get("/dashboard")
+@account_required
+def dashboard():
+    return redirect(url_for("keyring.keys_page"))
+
+
+def _render_keys(form, status=200):
+    return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
+
+
+def _render_key(key, domains_form, status=200):
+    snippet = form_snippet(key.public_value) if key.public_value else None
+    return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form), status
+
+
+@bp.get("/dashboard/keys")
+@account_required
+def keys_page():
+    return _render_keys(NewKeyForm())
+
+
+@bp.post("/dashboard/keys")
+@account_required
+def create_key():
+    form = NewKeyForm()
+    if not form.validate():
+        return _render_keys(form, 400)
+    try:
+        key, raw = keys.create_key(g.account, form.kind.data, name=form.name.data, domains=form.domains.data)
+    except keys.KeyLimitReached as error:
+        form.form_errors.append(str(error))
+        return _render_keys(form, 409)
+    return key_created_page(key, raw)
+
+
+@bp.get("/dashboard/keys/<key_id>")
+@account_required
+def key_page(key_id):
+    key = _own_key(key_id)
+    return _render_key(key, DomainsForm(key, data={"domains": key.domains}))
+
+
+@bp.post("/dashboard/keys/<key_id>/disable")
+@account_required
+def disable_key(key_id):
+    key = _own_key(key_id)
+    keys.set_status(key, "disabled")
+    flash(f"Key {key.display} is disabled: requests with it are refused until you enable it again.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/enable")
+@account_required
+def enable_key(key_id):
+    key = _own_key(key_id)
+    try:
+        keys.set_status(key, "active")
+    except keys.KeyLimitReached as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Key {key.display} is active again.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/delete")
+@account_required
+def delete_key(key_id):
+    key = _own_key(key_id)
+    keys.delete_key(key)
+    flash(f"Key {key.display} is deleted.")
+    return redirect(url_for("keyring.keys_page"), 303)
+
+
+@bp.post("/dashboard/keys/<key_id>/domains")
+@account_required
+def edit_domains(key_id):
+    key = _own_key(key_id)
+    form = DomainsForm(key)
+    if not form.validate():
+        return _render_key(key, form, 400)
+    keys.set_domains(key, form.domains.data)
+    flash("Allowed domains saved." if key.domains else "This key now works from any website.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/notify")
+@account_required
+def set_notify(key_id):
+    key = _own_key(key_id)
+    choice = request.form.get("notify")
+    if choice not in ("on", "off"):
+        abort(400, "notify must be on or off")
+    keys.set_notify(key, choice == "on")
+    flash("You will get an email for each submission." if key.notify else "Submission emails are off.")
+    return _back_to(key)

@@ -1,0 +1,56 @@
+"""Emailed links: GET shows what the link will do and changes nothing (mail scanners follow links);
+the page's button, a CSRF-protected POST, does it once."""
+from flask import current_app, redirect, render_template, url_for
+
+from .. import accounts, keys, magic_links
+from . import bp, signin
+from .snippet import key_created_page
+
+LINK_PROBLEM_STATUS = {"invalid": 404, "expired": 410, "used": 410}
+
+
+def _link_problem(error):
+    return render_template("keyring/link_problem.html", reason=error.reason), LINK_PROBLEM_STATUS[error.reason]
+
+
+def _at_key_limit(email):
+    account = accounts.find_account(email)
+    return account is not None and keys.active_key_count(account.id) >= current_app.config["MAX_ACTIVE_KEYS"]
+
+
+def _limit_page():
+    message = str(keys.KeyLimitReached(current_app.config["MAX_ACTIVE_KEYS"]))
+    return render_template("keyring/key_limit.html", message=message), 409
+
+
+@bp.get("/link/<token>")
+def link(token):
+    try:
+        magic_link = magic_links.check(token)
+    except magic_links.LinkError as error:
+        return _link_problem(error)
+    return render_template("keyring/link_confirm.html", link=magic_link)
+
+
+@bp.post("/link/<token>")
+def use_link(token):
+    try:
+        magic_link = magic_links.check(token)
+        # At the limit the link is left unused: the owner can disable a key and click again.
+        if magic_link.purpose == "create_key" and _at_key_limit(magic_link.email):
+            return _limit_page()
+        magic_link = magic_links.consume(token)
+    except magic_links.LinkError as error:
+        return _link_problem(error)
+    # The click proves the address: only now does the account exist.
+    account = accounts.get_or_create_account(magic_link.email)
+    if magic_link.purpose == "sign_in":
+        signin.sign_in_as(account)
+        return redirect(url_for("keyring.keys_page"), 303)
+    try:
+        key, raw = keys.create_key(account, magic_link.payload.get("kind", "publishable"),
+                                   domains=magic_link.payload.get("domains", []))
+    except keys.KeyLimitReached:  # another key was made between the check and now
+        return _limit_page()
+    return key_created_page(key, raw)
+

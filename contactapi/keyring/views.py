@@ -1,0 +1,129 @@
+"""GET / and POST /: what contactapi is and the key request (HTML form or JSON); the sign-in request."""
+import hashlib
+import math
+import time
+
+from flask import current_app, g, redirect, render_template, request, url_for
+
+from ..addresses import InvalidEmail, normalise_email
+from ..errors import FORM_TYPES, codefreeform_error, html_error, wants_json
+from ..extensions import csrf, limiter
+from ..mailer import MailError
+from ..payloads import PayloadError, parse_json_object
+from ..ratelimits import configured
+from . import bp, emails, key_requests, signin
+from .forms import KeyRequestForm, SignInForm
+
+MAIL_DOWN = "We could not send the email right now. Please try again later."
+MAIL_RETRY_AFTER = {"Retry-After": "60"}
+
+
+def _json_body():
+    """The request's JSON object (parsed once, for the rate limit and the view); PayloadError if bad."""
+    if "key_request_body" not in g:
+        try:
+            g.key_request_body = parse_json_object(request.get_data(), current_app.config["MAX_JSON_DEPTH"])
+        except PayloadError as error:
+            g.key_request_body = error
+    if isinstance(g.key_request_body, PayloadError):
+        raise g.key_request_body
+    return g.key_request_body
+
+
+def _requested_email():
+    """The rate-limit key of the address a request asks mail for, hashed so the limiter stores no address;
+    "" when there is no valid address (the request is refused anyway)."""
+    try:
+        value = _json_body().get("email") if request.is_json else request.form.get("email")
+        email = normalise_email(value)
+    except (PayloadError, InvalidEmail):
+        return ""
+    return hashlib.sha256(email.encode("utf-8")).hexdigest()
+
+
+# Both doors that send links share one budget per client IP and one per target address.
+limit_per_ip = limiter.shared_limit(
+    configured("RATELIMIT_KEY_REQUEST_IP"), scope="key-request-ip", methods=["POST"]
+)
+limit_per_email = limiter.shared_limit(
+    configured("RATELIMIT_KEY_REQUEST_EMAIL"), scope="key-request-email", methods=["POST"],
+    key_func=_requested_email, exempt_when=lambda: not _requested_email(),
+)
+
+
+@bp.get("/")
+def index():
+    return render_template("keyring/index.html", form=KeyRequestForm())
+
+
+@bp.post("/")
+@csrf.exempt  # JSON requests carry no cookies; form posts are checked below
+@limit_per_ip
+@limit_per_email
+def request_key():
+    if request.is_json:
+        return _answer_json()
+    if request.mimetype not in FORM_TYPES:
+        return codefreeform_error(415, "Send JSON (Content-Type: application/json) or the form on this page.")
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
+    form = KeyRequestForm()
+    if not form.validate():
+        return render_template("keyring/index.html", form=form), 400
+    key_request = key_requests.KeyRequest(form.email.data, form.request_type.data, form.kind.data,
+                                          tuple(form.domains.data))
+    try:
+        message = key_requests.fulfil(key_request)
+    except MailError:
+        return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
+    return render_template("keyring/sent.html", message=message)
+
+
+def _answer_json():
+    try:
+        key_request = key_requests.from_json(_json_body())
+    except PayloadError as error:
+        return codefreeform_error(error.status, error.message)
+    except key_requests.InvalidKeyRequest as error:
+        return codefreeform_error(400, str(error), error.errors)
+    try:
+        message = key_requests.fulfil(key_request)
+    except MailError:
+        return codefreeform_error(503, MAIL_DOWN, headers=MAIL_RETRY_AFTER)
+    return {"success": True, "message": message}
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+@limit_per_ip
+@limit_per_email
+def sign_in():
+    """The "Manage my keys" page: an emailed sign-in link."""
+    form = SignInForm()
+    if request.method == "GET":
+        return render_template("keyring/signin.html", form=form)
+    if not form.validate():
+        return render_template("keyring/signin.html", form=form), 400
+    try:
+        emails.send_sign_in(form.email.data)
+    except MailError:
+        return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
+    message = (f"Check your inbox at {form.email.data}: we sent a sign-in link. "
+               f"It works once, within {emails.link_minutes()} minutes.")
+    return render_template("keyring/sent.html", message=message)
+
+
+@bp.post("/signout")
+def sign_out():
+    signin.sign_out()
+    return redirect(url_for("keyring.index"), 303)
+
+
+@bp.errorhandler(429)
+def too_many_requests(_error):
+    limit = limiter.current_limit
+    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60)) if limit else None
+    wait = f"in about {minutes} minute{'s' if minutes > 1 else ''}" if minutes else "later"
+    message = f"Too many requests for keys or sign-in links. Please try again {wait}."
+    if request.is_json or wants_json():
+        return codefreeform_error(429, message)
+    return html_error(429, message)

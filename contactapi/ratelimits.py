@@ -1,0 +1,56 @@
+"""Rate limits on the contact endpoints, by who is calling.
+
+Publishable keys (public forms): per client IP and per key. Secret keys (backends): per key only, so a bulk
+import is never throttled by its address. Requests without a valid key count against their IP.
+
+The key is known only once the view has read the body, so the views call `enforce()` after authentication
+rather than decorating the route: each rule below is a Flask-Limiter limit on a small function, checked when
+that function runs. Limits are read from the config on every request; the buckets are shared by all
+endpoints (scope), so one key has one budget whichever door it uses.
+"""
+from flask import current_app, g
+from flask_limiter.util import get_remote_address
+
+from .extensions import limiter
+
+
+def configured(name):
+    """A limit read from app.config at request time, so the environment and tests can change it."""
+    return lambda: current_app.config[name]
+
+
+def calling_key():
+    return g.principal.key_id
+
+
+per_client_ip = limiter.shared_limit(
+    configured("RATELIMIT_PUBLIC_IP"), scope="public-ip", key_func=get_remote_address
+)
+
+
+@per_client_ip
+def _count_anonymous():
+    """A request whose key was missing or invalid."""
+
+
+@limiter.shared_limit(configured("RATELIMIT_PUBLIC_KEY"), scope="public-key", key_func=calling_key)
+@per_client_ip  # innermost is listed first, so the X-RateLimit headers describe the visitor's own budget
+def _count_publishable():
+    """A request with a publishable key: both limits are checked together, the first one used up answers."""
+
+
+@limiter.shared_limit(configured("RATELIMIT_SECRET_KEY"), scope="secret-key", key_func=calling_key)
+def _count_secret():
+    """A request with a secret key."""
+
+
+def enforce():
+    """Count this request against the limits for g.principal (none: anonymous); RateLimitExceeded is a 429."""
+    principal = g.get("principal")
+    if principal is None:
+        _count_anonymous()
+    elif principal.is_secret:
+        _count_secret()
+    else:
+        _count_publishable()
+

@@ -1,0 +1,75 @@
+"""CORS on POST /v1/contacts: any origin may ask, only an origin the key admits may read the answer."""
+import pytest
+
+ALLOWED = "https://www.example.com"
+
+
+def bearer(key, origin=None):
+    headers = {"Authorization": f"Bearer {key}"}
+    return {**headers, "Origin": origin} if origin else headers
+
+
+@pytest.mark.parametrize("origin", ["https://www.example.com", "https://evil.net", "http://localhost:3000"])
+def test_the_preflight_is_answered_for_any_origin(client, origin):
+    response = client.options("/v1/contacts", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    })
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Access-Control-Allow-Methods"] == "POST"
+    assert {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")} == {
+        "authorization", "content-type"}
+    assert "Origin" in response.headers["Vary"]
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_an_admitted_origin_may_read_the_answer(client, pub_key):
+    response = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(pub_key, ALLOWED))
+    assert response.status_code == 201
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Origin" in response.headers["Vary"]
+    assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
+
+
+def test_an_admitted_origin_may_read_errors_too(client, pub_key):
+    response = client.post("/v1/contacts", json={"email": "nope"}, headers=bearer(pub_key, ALLOWED))
+    assert response.status_code == 400
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_another_origin_gets_no_cors_header(client, pub_key, stored):
+    response = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(pub_key, "https://evil.net"))
+    assert response.status_code == 403
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in response.headers["Vary"]
+    assert stored() == []
+
+
+def test_an_unrestricted_key_admits_every_real_origin_but_not_null(client, make_key):
+    key = make_key(kind="publishable")
+    anywhere = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(key, "https://shop.test"))
+    assert anywhere.headers["Access-Control-Allow-Origin"] == "https://shop.test"
+    opaque = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(key, "null"))
+    assert opaque.status_code == 200 and "Access-Control-Allow-Origin" not in opaque.headers
+
+
+@pytest.mark.parametrize("key", ["ck_pub_unknown", None])
+def test_no_key_no_cors(client, key):
+    headers = {"Origin": ALLOWED, **({"Authorization": f"Bearer {key}"} if key else {})}
+    response = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=headers)
+    assert response.status_code == 401
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_nothing_cors_for_secret_keys(client, secret_key, auth):
+    created = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(secret_key, ALLOWED))
+    assert created.status_code == 201
+    assert "Access-Control-Allow-Origin" not in created.headers
+    contact_id = created.get_json()["id"]
+    for path in ["/v1/contacts", f"/v1/contacts/{contact_id}", f"/v1/contacts/{contact_id}/submissions"]:
+        response = client.get(path, headers=bearer(secret_key, ALLOWED))
+        assert response.status_code == 200 and "Access-Control-Allow-Origin" not in response.headers
+        preflight = client.options(path, headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"})
+        assert "Access-Control-Allow-Origin" not in preflight.headers
+        assert "GET" not in preflight.headers.get("Access-Control-Allow-Methods", "")
