@@ -1,4 +1,4 @@
-"""A real SMTP server on loopback (aiosmtpd) whose received messages tests can read."""
+"""Real SMTP servers on loopback (aiosmtpd) whose received messages tests can read, and apps mailing them."""
 import email
 import email.policy
 
@@ -32,20 +32,51 @@ class Inbox:
 
 
 @pytest.fixture
-def smtp_server():
-    """(host, port, inbox) of a running SMTP server; stopped after the test."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield "127.0.0.1", port, inbox
-    controller.stop()
+def start_smtp():
+    """start_smtp(handler) → the loopback port of a running aiosmtpd with that handler; stopped after."""
+    controllers = []
+
+    def _start(handler):
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        return port
+
+    yield _start
+    for controller in controllers:
+        controller.stop()
 
 
 @pytest.fixture
-def mail_app(make_app, smtp_server):
+def app_mailing_to(make_app):
+    """app_mailing_to(port, **overrides) → an app that really sends its mail to 127.0.0.1:port."""
+
+    def _make(port, **overrides):
+        # Flask-Mail suppresses sending when TESTING is on; these tests read what a real server received.
+        settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SUPPRESS_SEND": False, "MAIL_TIMEOUT": 2}
+        return make_app(**{**settings, **overrides})
+
+    return _make
+
+
+@pytest.fixture
+def smtp_server(start_smtp):
+    """(host, port, inbox) of a running SMTP server that accepts everything."""
+    inbox = Inbox()
+    return "127.0.0.1", start_smtp(inbox), inbox
+
+
+@pytest.fixture
+def mail_app(app_mailing_to, smtp_server):
     """An app whose mail goes to smtp_server; its inbox is app.inbox."""
-    host, port, inbox = smtp_server
-    app = make_app(MAIL_SERVER=host, MAIL_PORT=port, MAIL_SUPPRESS_SEND=False)  # TESTING would suppress it
+    _host, port, inbox = smtp_server
+    app = app_mailing_to(port)
     app.inbox = inbox
     return app
+
+
+@pytest.fixture
+def down_mail_app(app_mailing_to):
+    """An app whose mail server is down: nothing listens on its port."""
+    return app_mailing_to(free_port())

@@ -1,28 +1,14 @@
 """Fixtures for browser-form tests: publishable keys, what got stored, and mail that has settled."""
 import asyncio
-import logging
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from contactapi.extensions import db
 from contactapi.models import Contact, Submission
-from tests.ports import free_port
 from tests.smtp import Inbox
 
 SITE = "https://example.com"
-# Flask-Mail suppresses sending when TESTING is on; these tests read what a real SMTP server received.
-REALLY_SEND = {"MAIL_SUPPRESS_SEND": False}
-
-
-@pytest.fixture
-def mail_app(make_app, smtp_server):
-    """An app whose mail really goes to smtp_server; its inbox is app.inbox."""
-    host, port, inbox = smtp_server
-    app = make_app(MAIL_SERVER=host, MAIL_PORT=port, **REALLY_SEND)
-    app.inbox = inbox
-    return app
 
 
 class SlowInbox(Inbox):
@@ -34,25 +20,13 @@ class SlowInbox(Inbox):
 
 
 @pytest.fixture
-def slow_mail_app(make_app):
+def slow_mail_app(start_smtp, app_mailing_to):
     """An app whose mail server answers DATA only after 5 seconds; its inbox is app.inbox."""
-    inbox, port = SlowInbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, **REALLY_SEND)
+    inbox = SlowInbox()
+    app = app_mailing_to(start_smtp(inbox), MAIL_TIMEOUT=10)
     app.inbox = inbox
     yield app
     settle_mail(app)  # let the slow delivery finish before its server goes away
-    controller.stop()
-
-
-@pytest.fixture
-def dead_mail_app(make_app):
-    """An app whose mail server port has nothing listening on it."""
-    # Alembic's fileConfig (run by the database fixture) disables loggers that already exist;
-    # the failure we look for is logged by this one.
-    logging.getLogger("contactapi.mailer").disabled = False
-    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), **REALLY_SEND)
 
 
 @pytest.fixture

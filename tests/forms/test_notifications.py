@@ -89,12 +89,12 @@ def test_a_slow_mail_server_does_not_slow_the_submission(slow_mail_app, make_key
     wait_for(lambda: len(slow_mail_app.inbox.messages) == 1)
 
 
-def test_a_dead_mail_server_fails_nothing_and_is_logged(dead_mail_app, make_key, stored, caplog):
+def test_a_dead_mail_server_fails_nothing_and_is_logged(down_mail_app, make_key, stored, caplog):
     caplog.set_level(logging.INFO, logger="contactapi")
     key = make_key("owner@example.com", kind="publishable")
-    response = post(dead_mail_app, key, email="a@example.com", message="Hi")
+    response = post(down_mail_app, key, email="a@example.com", message="Hi")
     assert response.status_code == 201
     assert stored() == [("a@example.com", {"message": "Hi"})]
-    settle_mail(dead_mail_app)
+    settle_mail(down_mail_app)
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR and "owner@example.com" in r.getMessage()]
     assert len(failures) == 1 and "Could not send mail" in failures[0].getMessage()

@@ -1,15 +1,8 @@
 """Fixtures of the keyring tests: a signed-in client, mail servers that are down or refuse everything."""
 import pytest
-from aiosmtpd.controller import Controller
-
 from contactapi import magic_links
 from contactapi.extensions import db
 from tests.keyring.helpers import click
-from tests.ports import free_port
-
-
-# Flask-Mail suppresses sending when TESTING is on; these servers must really be tried.
-REALLY_SEND = {"MAIL_SUPPRESS_SEND": False}
 
 
 @pytest.fixture
@@ -41,17 +34,6 @@ class RefusingInbox:
 
 
 @pytest.fixture
-def refusing_mail_app(make_app):
+def refusing_mail_app(start_smtp, app_mailing_to):
     """An app whose mail server refuses every message."""
-    port = free_port()
-    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, **REALLY_SEND)
-    controller.stop()
-
-
-@pytest.fixture
-def down_mail_app(make_app):
-    """An app whose mail server is down: nothing listens on its port."""
-    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2, **REALLY_SEND)
-
+    return app_mailing_to(start_smtp(RefusingInbox()))
