@@ -1,11 +1,30 @@
-"""gunicorn settings for production; `gunicorn wsgi:app` reads this file."""
-import multiprocessing
+"""gunicorn settings for production; `gunicorn wsgi:app` reads this file.
+
+Every value can be overridden from the environment, so one file serves a single SQLite host and a fleet
+of PostgreSQL + Redis hosts behind a load balancer (README: Deploying)."""
 import os
 
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))  # the cores this process may run on (containers, taskset)
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 bind = os.environ.get("BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-timeout = 30
+# The work is CPU-bound Python with short database calls, so processes, not threads, use the cores:
+# sync workers, 2 × cores + 1 of them (measured against gthread in bench/RESULTS.md).
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cores() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# A request that takes longer than this is stuck (SQLite's busy timeout is 30 s too): the worker is replaced.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
-keepalive = 5
-accesslog = "-"
+# Seconds an idle keep-alive connection stays open (gthread workers; sync workers close after each
+# answer). Behind a load balancer that reuses connections, make it longer than the balancer's idle timeout.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "-": stdout; a path; "" for none
 errorlog = "-"
+# The control socket ($HOME/.gunicorn/gunicorn.ctl) is not used, and two servers on one host would fight over it.
+control_socket_disable = True

@@ -1,0 +1,156 @@
+"""`python -m bench`: benchmark the real service under gunicorn against a bare Flask app, in one run.
+
+SQLite always; PostgreSQL too when --database-url or BENCH_DATABASE_URL names one (it is emptied)."""
+import argparse
+import os
+import shlex
+import socket
+import statistics
+import sys
+import tempfile
+
+from sqlalchemy import create_engine, text
+
+from . import checks, report, seed
+from .load import Measurement, run_wrk
+from .scenarios import app_scenarios, bare_scenarios, write_ids_file
+from .servers import gunicorn
+
+HIGH_LIMIT = "1000000/minute"
+
+
+def parse_options(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smoke run: 1 run of 2 s, 50 000 contacts")
+    parser.add_argument("--runs", type=int, default=3, help="rounds: every scenario runs once per round")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    # Never DATABASE_URL: the benchmark empties the database it is given.
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
+                        help="a PostgreSQL database to EMPTY and use (default: $BENCH_DATABASE_URL)")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--output", help="also write the Markdown report to this file")
+    options = parser.parse_args(argv)
+    options.sizes = {"small": 10_000, "big": 1_000_000, "offset": 500_000}
+    if options.quick:
+        options.runs, options.duration = 1, 2
+        options.sizes = {"small": 10_000, "big": 50_000, "offset": 25_000}
+    return options
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_once(server, scenario, run, options, workdir):
+    """One checked wrk run of scenario; returns (RunResult, the check's note)."""
+    emails_file = os.path.join(workdir, "answered-emails.txt")
+    env = {**scenario.env(run), "BENCH_EMAILS_FILE": emails_file}
+    cpu_before = server.cpu_seconds()
+    result = run_wrk(server.base_url, scenario.script, env, scenario.connections, options.threads, options.duration)
+    result.cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(result.requests, 1)
+    emails = []
+    if os.path.exists(emails_file):
+        with open(emails_file) as answered:
+            emails = answered.read().split()
+        os.remove(emails_file)
+    note = scenario.check(result, run, emails) if scenario.check else ""
+    print(f"  round {run + 1} {scenario.name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+          f"p99 {result.p99_ms:.2f} ms, server CPU {result.cpu_ms:.2f} ms/request; {note}", flush=True)
+    return result, note
+
+
+def measure_rounds(pairs, options, workdir):
+    """Every (server, scenario) once per round, options.runs rounds, so that a baseline and the scenarios
+    compared with it are measured minutes apart at most. Returns ({name: [RunResult per round]}, {name: note})."""
+    for server, scenario in pairs:
+        if scenario.preflight:
+            scenario.preflight(server.base_url)
+    runs = {scenario.name: [] for _server, scenario in pairs}
+    notes = {}
+    for run in range(options.runs):
+        for server, scenario in pairs:
+            result, notes[scenario.name] = run_once(server, scenario, run, options, workdir)
+            runs[scenario.name].append(result)
+    return runs, notes
+
+
+def ratio_to_baseline(runs, baseline_runs):
+    """The median over rounds of this round's req/s over the baseline's req/s in the same round."""
+    return statistics.median(run.rps / base.rps for run, base in zip(runs, baseline_runs))
+
+
+def prepare_database(url, options, workdir):
+    """Migrate an empty database and seed the accounts every scenario uses."""
+    app = seed.make_app(url)
+    seed.reset_schema(app)
+    accounts = {role: seed.make_account(app, f"{role}@owner.example")
+                for role in ("new", "upsert", "form", "small", "big")}
+    print(f"  seeding {options.sizes['small']:,} + {options.sizes['big']:,} contacts", flush=True)
+    seed.seed_contacts(app, accounts["small"], options.sizes["small"], "small")
+    seed.seed_contacts(app, accounts["big"], options.sizes["big"], "big")
+    write_ids_file(accounts["small"], workdir)
+    return app, accounts
+
+
+def bench_database(title, url, options):
+    """Every scenario on one database; returns the Markdown table."""
+    print(f"== {title}", flush=True)
+    workdir = tempfile.mkdtemp(prefix="contactapi-bench-")
+    url = url or f"sqlite:///{workdir}/bench.sqlite3"
+    app, accounts = prepare_database(url, options, workdir)
+    log = os.path.join(workdir, "gunicorn.log")
+    env = {"CONTACTAPI_ENV": "production", "SECRET_KEY": "bench-only", "DATABASE_URL": url,
+           "RATELIMIT_PUBLIC_IP": HIGH_LIMIT, "RATELIMIT_PUBLIC_KEY": HIGH_LIMIT, "RATELIMIT_SECRET_KEY": HIGH_LIMIT}
+    with gunicorn("bench.bare_app:app", free_port(), env, log) as bare, \
+            gunicorn("wsgi:app", free_port(), env, log) as server:
+        baselines = dict(zip(("GET", "POST"), bare_scenarios()))
+        scenarios = app_scenarios(app, accounts, options.sizes)
+        runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + [(server, s) for s in scenarios],
+                                     options, workdir)
+        rss = server.peak_worker_rss_mib()
+    rows = [(scenario, Measurement(runs[scenario.name]), 1.0, None, "baseline") for scenario in baselines.values()]
+    for scenario in scenarios:
+        measurement = Measurement(runs[scenario.name])
+        ratio = None
+        if scenario.connections > 1:
+            ratio = ratio_to_baseline(runs[scenario.name], runs[baselines[scenario.baseline].name])
+        rows.append((scenario, measurement, ratio, scenario.target.met(measurement, ratio or 0), notes[scenario.name]))
+    for name in os.listdir(workdir):  # the SQLite file is hundreds of MB; the logs stay
+        if name.startswith("bench.sqlite3"):
+            os.remove(os.path.join(workdir, name))
+    print(f"  gunicorn log: {log}", flush=True)
+    return report.table(title, rows, rss)
+
+
+def database_version(url):
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        version = connection.execute(text("SELECT version()")).scalar()
+    engine.dispose()
+    return version.split(" on ")[0]
+
+
+def main(argv=None):
+    options = parse_options(sys.argv[1:] if argv is None else argv)
+    command = "python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)
+    versions = {"PostgreSQL": database_version(options.database_url)} if options.database_url else {}
+    tables = []
+    try:
+        if not options.skip_sqlite:
+            tables.append(bench_database("SQLite", None, options))
+        if options.database_url:
+            tables.append(bench_database("PostgreSQL", options.database_url, options))
+    except checks.CheckFailed as failure:
+        raise SystemExit(f"CHECK FAILED: {failure}")
+    markdown = report.header(command.strip(), options, versions) + "\n\n" + "\n\n".join(tables) + "\n"
+    print("\n" + markdown)
+    if options.output:
+        with open(options.output, "w") as out:
+            out.write(markdown)
+
+
+if __name__ == "__main__":
+    main()
