@@ -1,4 +1,6 @@
 """The one rule for email addresses: validate (syntax only) and normalise."""
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -10,7 +12,11 @@ def normalise_email(value):
     """The address trimmed, lowercased, with its domain in one spelling (Unicode, not xn--)."""
     if not isinstance(value, str):
         raise InvalidEmail("email must be a string")
-    value = value.strip()
+    return _normalise(value.strip())
+
+
+@lru_cache(maxsize=4096)  # a pure function, and the same addresses come back (upserts, filters, sign-ins)
+def _normalise(value):
     if not value:
         raise InvalidEmail("email is required")
     try:

@@ -2,16 +2,16 @@
 import fcntl
 import os
 import threading
-import weakref
 from contextlib import contextmanager, nullcontext
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
 
 _IMMEDIATE = "contactapi_immediate"
-_WRITER_TURNS = weakref.WeakKeyDictionary()  # SQLite engine → the _WriterTurns of its database file
+_TURNS = "contactapi.writer_turns"  # app.extensions key of the app's _WriterTurns (SQLite files only)
 
 
 class _WriterTurns:
@@ -49,26 +49,18 @@ class _WriterTurns:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
-def _turns_for(path):
-    path = os.path.abspath(path)
-    for turns in list(_WRITER_TURNS.values()):  # engines of one file (apps in tests) share their turns
-        if turns.path == path + "-writers.lock":
-            return turns
-    return _WriterTurns(path)
-
-
 def _writer_turn():
     """The calling writer's turn at the database (nothing to wait for on PostgreSQL or in-memory SQLite)."""
-    turns = _WRITER_TURNS.get(db.engine)
+    turns = current_app.extensions.get(_TURNS)
     return turns.turn() if turns else nullcontext()
 
 
-def configure_engine(engine, busy_timeout):
+def configure_engine(app, engine, busy_timeout):
     """On SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions."""
     if engine.dialect.name != "sqlite":
         return
     if engine.url.database not in (None, "", ":memory:"):
-        _WRITER_TURNS[engine] = _turns_for(engine.url.database)
+        app.extensions[_TURNS] = _WriterTurns(os.path.abspath(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

@@ -1,14 +1,16 @@
 """Random identifiers: `con_…`, `key_…`, `sub_…` and key material, all from `secrets`."""
+import base64
 import secrets
 import string
 
-_LOWER_ALNUM = string.ascii_lowercase + string.digits
 _ALNUM = string.ascii_letters + string.digits
 
 
 def random_id(prefix, length=16):
-    """prefix + length random lowercase alphanumerics (16 give about 82 bits)."""
-    return prefix + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(length))
+    """prefix + length random lowercase alphanumerics: base32 of `secrets` bytes, 5 bits a character
+    (16 give 80 bits). One call to the system's random source instead of one per character."""
+    raw = base64.b32encode(secrets.token_bytes((length * 5 + 7) // 8)).decode("ascii")
+    return prefix + raw[:length].lower()
 
 
 def random_token(length=32):
