@@ -30,7 +30,13 @@ def _errors(*statuses, browser_forms=False):
         415: "Unsupported media type.",
         429: "Rate limited; see Retry-After.",
     }
-    return {str(status): _error_response(descriptions[status], browser_forms) for status in statuses}
+    responses = {str(status): _error_response(descriptions[status], browser_forms) for status in statuses}
+    return {**responses, "414": URI_TOO_LONG}
+
+
+# gunicorn refuses a request line over 4 KiB before the app sees it, with its own HTML page.
+URI_TOO_LONG = {"description": "The request line is longer than 4 KiB (answered by the HTTP server).",
+                "content": HTML_PAGE}
 
 
 def _json(schema_name, description):
