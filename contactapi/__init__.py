@@ -78,7 +78,7 @@ def register_extensions(app):
     limiter.init_app(app)
     # Every limit is checked where it applies (ratelimits.enforce, the key-request views); no default or
     # application-wide limits exist, so Flask-Limiter's own pass before every request only costs time
-    # (a quarter of a contact POST's CPU, measured with bench/).
+    # (about a tenth of a contact POST's CPU, profiled in-process).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
