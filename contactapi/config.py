@@ -34,6 +34,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "contactapi <no-reply@localhost>")
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    # Notifications waiting to be sent per worker; past this they are dropped (and logged), never the submission.
+    MAIL_QUEUE_LIMIT = _env_int("MAIL_QUEUE_LIMIT", 1000)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_PUBLIC_IP = os.environ.get("RATELIMIT_PUBLIC_IP", "60/minute")

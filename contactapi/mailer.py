@@ -3,6 +3,7 @@
 With no MAIL_SERVER configured, messages are written to the log instead, so a fresh setup works."""
 import logging
 import smtplib
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app, render_template
@@ -55,25 +56,41 @@ def send(to, subject, template, **context):
     _deliver(build(to, subject, template, **context))
 
 
-def _executor(app):
-    executor = app.extensions.get("contactapi.mail_executor")
-    if executor is None:
-        executor = app.extensions["contactapi.mail_executor"] = ThreadPoolExecutor(
-            max_workers=2, thread_name_prefix="mail"
-        )
-    return executor
+class _Outbox:
+    """The mails waiting to be sent in the background: two sending threads, and a bound on the waiting,
+    so a hung mail server cannot make queued mail grow without limit in a worker's memory."""
+
+    def __init__(self, capacity):
+        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
+        self.places = threading.BoundedSemaphore(capacity)
 
 
-def _deliver_in_background(app, message):
-    with app.app_context():
-        try:
+def _outbox(app):
+    outbox = app.extensions.get("contactapi.outbox")
+    if outbox is None:
+        outbox = app.extensions["contactapi.outbox"] = _Outbox(app.config["MAIL_QUEUE_LIMIT"])
+    return outbox
+
+
+def _deliver_in_background(app, outbox, message):
+    try:
+        with app.app_context():
             _deliver(message)
-        except MailError:
-            log.exception("Could not send mail to %s (%s)", ", ".join(message.recipients), message.subject)
+    except MailError:
+        log.exception("Could not send mail to %s (%s)", ", ".join(message.recipients), message.subject)
+    finally:
+        outbox.places.release()
 
 
 def send_later(to, subject, template, **context):
-    """Render now, send after the response; a failure is logged and never reaches the caller."""
+    """Render now, send after the response; a failure is logged and never reaches the caller.
+
+    Returns the sending's Future, or None when MAIL_QUEUE_LIMIT mails already wait (dropped, logged)."""
     app = current_app._get_current_object()
     message = build(to, subject, template, **context)
-    return _executor(app).submit(_deliver_in_background, app, message)
+    outbox = _outbox(app)
+    if not outbox.places.acquire(blocking=False):
+        log.error("Mail queue full (%d waiting); not sending to %s (%s)",
+                  app.config["MAIL_QUEUE_LIMIT"], to, subject)
+        return None
+    return outbox.executor.submit(_deliver_in_background, app, outbox, message)

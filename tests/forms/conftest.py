@@ -12,10 +12,14 @@ SITE = "https://example.com"
 
 
 class SlowInbox(Inbox):
-    """A mail server that takes 5 seconds to accept each message."""
+    """A mail server that takes `delay` seconds (5 by default) to accept each message."""
+
+    def __init__(self, delay=5):
+        super().__init__()
+        self.delay = delay
 
     async def handle_DATA(self, server, session, envelope):
-        await asyncio.sleep(5)
+        await asyncio.sleep(self.delay)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -66,6 +70,6 @@ def wait_for(condition, timeout=15.0):
 
 def settle_mail(app):
     """Wait until every mail the app queued has been sent or has failed."""
-    executor = app.extensions.pop("contactapi.mail_executor", None)
-    if executor is not None:
-        executor.shutdown(wait=True)
+    outbox = app.extensions.pop("contactapi.outbox", None)
+    if outbox is not None:
+        outbox.executor.shutdown(wait=True)

@@ -3,7 +3,7 @@ import logging
 
 import pytest
 
-from tests.forms.conftest import SITE, settle_mail, wait_for
+from tests.forms.conftest import SITE, SlowInbox, settle_mail, wait_for
 from tests.smtp import Inbox
 
 
@@ -98,3 +98,18 @@ def test_a_dead_mail_server_fails_nothing_and_is_logged(down_mail_app, make_key,
     settle_mail(down_mail_app)
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR and "owner@example.com" in r.getMessage()]
     assert len(failures) == 1 and "Could not send mail" in failures[0].getMessage()
+
+
+def test_a_full_mail_queue_drops_the_notification_not_the_submission(start_smtp, app_mailing_to, make_key,
+                                                                      stored, caplog):
+    inbox = SlowInbox(delay=1)
+    app = app_mailing_to(start_smtp(inbox), MAIL_QUEUE_LIMIT=1)
+    key = make_key(kind="publishable")
+    caplog.set_level(logging.INFO, logger="contactapi")
+    assert post(app, key, email="a@example.com", message="first").status_code == 201
+    assert post(app, key, email="b@example.com", message="second").status_code == 201
+    assert [email for email, _fields in stored()] == ["a@example.com", "b@example.com"]
+    dropped = [r for r in caplog.records if "Mail queue full" in r.getMessage()]
+    assert len(dropped) == 1 and "owner@example.com" in dropped[0].getMessage()
+    settle_mail(app)
+    assert len(inbox.messages) == 1 and "first" in Inbox.text_of(inbox.messages[0])
