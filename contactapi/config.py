@@ -1,5 +1,6 @@
 """Configuration classes: every setting the contract names, read from the environment."""
 import os
+from datetime import timedelta
 
 
 def _env_int(name, default):
@@ -54,6 +55,8 @@ class Config:
     # How long a worker may trust a cached key lookup; a disabled key stops working within this.
     KEY_CACHE_TTL = _env_int("KEY_CACHE_TTL", 2)
 
+    # A dashboard sign-in lasts this long (Flask checks the cookie's signed timestamp), then a new link is needed.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("DASHBOARD_SESSION_HOURS", 12))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))

@@ -1,7 +1,9 @@
 """The keys page of the dashboard: sign in by email, create, disable/enable, delete, domains, notifications."""
 import re
+import time
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from contactapi.models import ApiKey
 from tests.keyring.helpers import click, csrf_from, keys_of, link_in, post_form, table_count
@@ -197,3 +199,13 @@ def test_a_session_of_a_vanished_account_is_signed_out(owner, app):
         db.session.remove()
     assert owner.get("/dashboard/keys").status_code == 302
     assert csrf_from(owner.get("/signin"))
+
+
+def test_a_sign_in_lasts_twelve_hours(owner, monkeypatch):
+    assert owner.get("/dashboard/keys").status_code == 200
+    eleven_hours_on = int(time.time()) + 11 * 3600
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: eleven_hours_on)
+    assert owner.get("/dashboard/keys").status_code == 200
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: eleven_hours_on + 3600 + 5)
+    response = owner.get("/dashboard/keys")
+    assert response.status_code == 302 and "/signin" in response.headers["Location"]
