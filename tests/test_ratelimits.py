@@ -129,3 +129,10 @@ def test_the_environment_sets_the_limits(gunicorn, make_key):
     statuses = [requests.post(base + "/v1/contacts", json={"email": "a@example.com"}, timeout=10,
                               headers={"Authorization": f"Bearer {key}"}).status_code for _ in range(3)]
     assert statuses == [201, 200, 429]
+
+
+def test_limits_can_be_switched_off(make_app, make_key):
+    client = make_app(RATELIMIT_ENABLED=False, RATELIMIT_SECRET_KEY="1/minute").test_client()
+    headers = {"Authorization": f"Bearer {make_key()}"}
+    statuses = [client.get("/v1/contacts", headers=headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
