@@ -38,6 +38,7 @@ class Config:
     # Notifications waiting to be sent per worker; past this they are dropped (and logged), never the submission.
     MAIL_QUEUE_LIMIT = _env_int("MAIL_QUEUE_LIMIT", 1000)
 
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_PUBLIC_IP = os.environ.get("RATELIMIT_PUBLIC_IP", "60/minute")
     RATELIMIT_PUBLIC_KEY = os.environ.get("RATELIMIT_PUBLIC_KEY", "600/minute")
