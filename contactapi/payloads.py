@@ -78,12 +78,19 @@ def _reject_huge_floats(value):
             stack.extend(node)
 
 
+def json_body(request, max_depth):
+    """A request's body as a JSON object; 415 for any other media type."""
+    if request.mimetype not in JSON_TYPES:
+        raise PayloadError("Send the body as application/json", 415, "unsupported_media_type")
+    return parse_json_object(request.get_data(cache=False), max_depth)
+
+
 def submitted_body(request, max_depth):
     """A create request's body: a JSON object, or a browser form's fields; PayloadError otherwise."""
     if request.mimetype in FORM_TYPES:
         return form_fields(request.form, request.files)
     if request.mimetype in JSON_TYPES:
-        return parse_json_object(request.get_data(cache=False), max_depth)
+        return json_body(request, max_depth)
     raise PayloadError("Send the body as application/json or as a form", 415, "unsupported_media_type")
 
 

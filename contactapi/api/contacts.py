@@ -5,16 +5,11 @@ from .. import contacts, notifications, origins, ratelimits
 from ..addresses import InvalidEmail
 from ..errors import is_browser_form, json_error, render_error
 from ..pagination import InvalidPage, page_request
-from ..payloads import JSON_TYPES, PayloadError, contact_fields, is_spam, parse_json_object, refuse_read_only, \
-    submitted_body
+from ..payloads import PayloadError, contact_fields, is_spam, json_body, refuse_read_only, submitted_body
 from . import bp, cors
 from .auth import DOMAIN_MISMATCH, AuthError, authenticate, bearer_key, secret_key_required
 
 
-def _json_body():
-    if request.mimetype not in JSON_TYPES:
-        raise PayloadError("Send the body as application/json", 415, "unsupported_media_type")
-    return parse_json_object(request.get_data(cache=False), current_app.config["MAX_JSON_DEPTH"])
 
 
 def _origin_and_referer():
@@ -100,7 +95,7 @@ def get_contact(contact_id):
 @secret_key_required
 def patch_contact(contact_id):
     try:
-        changes = _json_body()
+        changes = json_body(request, current_app.config["MAX_JSON_DEPTH"])
         refuse_read_only(changes)
         if "email" in changes and changes["email"] is None:
             raise PayloadError("email cannot be removed", code="email_required")
