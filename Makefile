@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install migrate clean
+.PHONY: run test test-quick install migrate clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: migrate
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The same without the tests marked slow (browser journeys, kill -9, big exports, client generation).
+test-quick: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*
