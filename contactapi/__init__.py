@@ -6,7 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database
-from .config import DevelopmentConfig, TestConfig, config_from_environment
+from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, mail, migrate
 from .security import register_security_headers
@@ -39,6 +39,11 @@ def create_app(config=None, overrides=None):
 def check_config(app):
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (see README: Configuration)")
+    if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and app.config["ENVIRONMENT"] != "development":
+        raise RuntimeError("SECRET_KEY is the public development key, which anyone can use to forge sign-ins: "
+                           "set a long random SECRET_KEY of your own (see README: Configuration)")
+    if app.config["ENVIRONMENT"] == "production" and app.config["BASE_URL"].startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True  # served over https: the cookie never travels in clear
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "contactapi.sqlite3")
