@@ -28,3 +28,8 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "-": stdout; a
 errorlog = "-"
 # The control socket ($HOME/.gunicorn/gunicorn.ctl) is not used, and two servers on one host would fight over it.
 control_socket_disable = True
+# Forwarded headers are read in one place, the app's ProxyFix, and only as far as TRUSTED_PROXIES says
+# proxies stand in front. gunicorn would otherwise believe X-Forwarded-Proto from loopback (its default) or
+# from anyone on a unix socket, and any local client could claim https: it trusts no one's.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
