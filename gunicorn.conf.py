@@ -3,6 +3,11 @@
 Every value can be overridden from the environment, so one file serves a single SQLite host and a fleet
 of PostgreSQL + Redis hosts behind a load balancer (README: Deploying)."""
 import os
+import re
+
+from gunicorn.glogging import Logger
+
+from contactapi.redaction import redact, redact_header
 
 
 def _cores():
@@ -33,3 +38,28 @@ control_socket_disable = True
 # from anyone on a unix socket, and any local client could claim https: it trusts no one's.
 forwarded_allow_ips = ""
 secure_scheme_headers = {}
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with every access-log value passed through the one redaction rule (secret keys,
+    link tokens, webhook secrets, cookies and credentials become [redacted]), whatever access_log_format
+    an operator chooses."""
+
+    HEADER_ATOM = re.compile(r"\{(.+)\}([ioe])")  # {name}i request header, {name}o response, {name}e environ
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name, value in atoms.items():
+            if isinstance(value, str):
+                header = self.HEADER_ATOM.fullmatch(name)
+                atoms[name] = redact_header(self._header_name(*header.groups()), value) if header else redact(value)
+        return atoms
+
+    @staticmethod
+    def _header_name(name, source):
+        if source == "e" and name.upper().startswith("HTTP_"):
+            return name[5:].replace("_", "-")
+        return name
+
+
+logger_class = RedactingLogger

@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, ratelimits
+from . import database, ratelimits, redaction
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, mail, migrate
@@ -29,6 +29,7 @@ def create_app(config=None, overrides=None):
     register_proxy_fix(app)
     app.json.sort_keys = False  # contacts keep the field order they were sent in
     register_extensions(app)
+    redaction.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
