@@ -3,7 +3,7 @@ import hashlib
 import math
 import time
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from ..addresses import InvalidEmail, normalise_email
 from ..errors import FORM_TYPES, codefreeform_error, html_error, wants_json
@@ -116,6 +116,14 @@ def sign_in():
 def sign_out():
     signin.sign_out()
     return redirect(url_for("keyring.index"), 303)
+
+
+@bp.post("/signout/everywhere")
+@signin.account_required
+def sign_out_everywhere():
+    signin.sign_out_everywhere(g.account)
+    flash("You are signed out on every browser. Sign in again with a new link.")
+    return redirect(url_for("keyring.sign_in"), 303)
 
 
 @bp.errorhandler(429)
