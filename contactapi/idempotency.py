@@ -18,14 +18,14 @@ milliseconds, and far better than keys stuck in_progress for a day.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from .database import insert_statement, write_connection
 from .digests import keyed_digest
 from .ids import random_id
 from .contacts import timestamp
 from .models import IdempotentRequest, utcnow
-from .personal_data import Part, mentions
+from .personal_data import Part, holds_address
 
 RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # longer than gunicorn's 30 s worker timeout
@@ -138,9 +138,9 @@ def prune(now=None):
 
 
 def _holding(account_id, email):
-    """The account's stored requests whose answer (or key) contains the address."""
+    """The account's stored requests whose answer holds the address (or whose key is the address)."""
     return (requests.c.account_id == account_id) & or_(
-        mentions(requests.c.body, email), mentions(requests.c.idempotency_key, email))
+        holds_address(requests.c.body, email), func.lower(requests.c.idempotency_key) == email)
 
 
 def _find(connection, account_id, email):

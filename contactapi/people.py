@@ -16,7 +16,7 @@ from .database import read_connection, write_connection
 from .digests import keyed_digest
 from .ids import random_id
 from .models import Account, Contact, Erasure, Submission, utcnow
-from .personal_data import Part, mentions
+from .personal_data import Part, holds_address
 
 contacts = Contact.__table__
 submissions = Submission.__table__
@@ -43,20 +43,26 @@ def _erase_contacts(connection, account_id, email):
     return deleted
 
 
-def _submissions_of(account_id, email):
-    """The contact's submissions, and any other submission that mentions the address (say, sent before
-    the contact's email was changed)."""
-    return (submissions.c.account_id == account_id) & (
-        submissions.c.contact_id.in_(_contact_ids(account_id, email)) | mentions(submissions.c.fields, email))
+def _submissions_about(connection, account_id, email):
+    """The contact's submissions, and any other whose email was the address (sent before the contact's
+    email was changed). The LIKE narrows the rows; the exact test is made on the parsed fields."""
+    contact_ids = set(connection.execute(_contact_ids(account_id, email)).scalars())
+    rows = connection.execute(
+        select(submissions).where(submissions.c.account_id == account_id,
+                                  submissions.c.contact_id.in_(contact_ids) | holds_address(submissions.c.fields, email))
+        .order_by(submissions.c.created_at, submissions.c.id)).all()
+    return [row for row in rows if row.contact_id in contact_ids or row.fields.get("email") == email]
 
 
 def _find_submissions(connection, account_id, email):
-    query = select(submissions).where(_submissions_of(account_id, email)).order_by(submissions.c.created_at)
-    return [submission_as_json(row) for row in connection.execute(query)]
+    return [submission_as_json(row) for row in _submissions_about(connection, account_id, email)]
 
 
 def _erase_submissions(connection, account_id, email):
-    return connection.execute(delete(submissions).where(_submissions_of(account_id, email))).rowcount
+    ids = [row.id for row in _submissions_about(connection, account_id, email)]
+    for start in range(0, len(ids), 500):  # a bounded number of parameters per statement
+        connection.execute(delete(submissions).where(submissions.c.id.in_(ids[start:start + 500])))
+    return len(ids)
 
 
 CONTACTS = Part("contacts", ("contacts",), _find_contacts, _erase_contacts)

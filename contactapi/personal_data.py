@@ -26,9 +26,9 @@ def _like_pattern(text):
     return f"%{escaped}%"
 
 
-def mentions(column, email):
-    """A condition: the column's text (JSON text included) contains the address, in any letter case.
+def holds_address(column, email):
+    """A condition: the column's JSON text has a string that is the address, in any letter case.
 
-    JSON columns store non-ASCII as \\u escapes, so the address is looked for as JSON spells it."""
-    spelled_in_json = json.dumps(email)[1:-1]
-    return func.lower(cast(column, Text)).like(_like_pattern(spelled_in_json), escape="\\")
+    The whole string, quotes included, so x-jo@example.com does not count as jo@example.com. JSON text
+    spells non-ASCII as \\u escapes, so the address is looked for as JSON spells it."""
+    return func.lower(cast(column, Text)).like(_like_pattern(json.dumps(email)), escape="\\")
