@@ -32,6 +32,6 @@ def erase_person(contact_id):
         flash("Tick the box to confirm the erasure; nothing was erased.")
         return redirect(url_for("keyring.contact_page", contact_id=contact_id), 303)
     report = people.erase(g.account.id, email, "dashboard")
-    removed = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in report.counts.items())
+    removed = ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in report.counts.items())
     flash(f"Everything held about that person was erased ({removed}). Erasure {report.id} is on record.")
     return redirect(url_for("keyring.contacts_page"), 303)

@@ -198,3 +198,14 @@ def test_one_key_sent_by_many_gunicorn_workers_at_once_is_done_once(gunicorn, se
     assert len(contact) == 1
     submissions = requests.get(f"{base}/v1/contacts/{contact[0]['id']}/submissions", headers=plain, timeout=10)
     assert submissions.json()["total"] == 1
+
+
+def test_a_form_body_with_a_key_is_read_intact_and_replayed(app, client, make_key):
+    headers = {"Authorization": f"Bearer {make_key(kind='publishable')}", "Idempotency-Key": "form",
+               "Accept": "application/json"}
+    form = {"email": "f@example.com", "message": "hello"}
+    first = client.post("/v1/contacts", data=form, headers=headers)
+    again = client.post("/v1/contacts", data=form, headers=headers)
+    assert first.status_code == 201 and first.get_json()["message"] == "hello"
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    assert stored_counts(app)[:2] == (1, 1)

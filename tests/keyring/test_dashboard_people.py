@@ -35,7 +35,7 @@ def test_erasing_needs_the_confirmation_and_the_csrf_token(app, owner, make_key)
     unconfirmed = owner.post(action, data={"csrf_token": token}, follow_redirects=True)
     assert "nothing was erased" in unconfirmed.get_data(as_text=True)
     erased = owner.post(action, data={"csrf_token": token, "confirm": "yes"}, follow_redirects=True)
-    assert "1 contacts, 2 submissions" in erased.get_data(as_text=True)
+    assert "contacts: 1, submissions: 2" in erased.get_data(as_text=True)
     assert owner.get(f"/dashboard/contacts/{contact_id}").status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Submission)) == 0
