@@ -1,11 +1,13 @@
 """GET and DELETE /v1/people/<email>: everything held about one address, and erasing all of it."""
 import json
 
+import pytest
 from sqlalchemy import select
 
 from contactapi import people
 from contactapi.extensions import db
-from contactapi.models import Erasure
+from contactapi.models import Account, Erasure
+from contactapi.personal_data import Part
 
 PERSON = "Jo.Person@Example.com"
 STORED = "jo.person@example.com"  # as addresses.normalise_email stores it
@@ -130,3 +132,20 @@ def test_an_address_with_non_ascii_letters_is_found_and_erased_wherever_json_esc
     assert erased == {"contacts": 1, "submissions": 3, "idempotent_requests": 1}
     leftovers = [row for rows in everything_stored(app).values() for row in rows if mentions(row, stored)]
     assert leftovers == []
+
+
+def test_an_erasure_that_fails_part_way_erases_nothing(app, client, auth, monkeypatch):
+    hold_data_about(client, auth, PERSON)
+    before = everything_stored(app)
+
+    def breaks(connection, account_id, email):
+        raise RuntimeError("a part failed")
+
+    # Listed first, so erased last: every other part has already deleted its rows when this one fails.
+    monkeypatch.setattr(people, "PARTS", (Part("broken", (), lambda *a: [], breaks),) + people.PARTS)
+    with app.app_context():
+        owner = db.session.execute(select(Account.id)).scalar_one()
+        with pytest.raises(RuntimeError):
+            people.erase(owner, PERSON, "test")
+        db.session.remove()
+    assert everything_stored(app) == before
