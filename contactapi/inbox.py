@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from . import search
 from .database import read_connection, write_connection
@@ -131,7 +131,8 @@ def _item(row):
 
 
 def _with_key_names(query):
-    return query.add_columns(api_keys.c.name.label("key_name")).outerjoin(api_keys, api_keys.c.id == submissions.c.key_id)
+    label = func.coalesce(func.nullif(api_keys.c.name, ""), api_keys.c.display)
+    return query.add_columns(label.label("key_name")).outerjoin(api_keys, api_keys.c.id == submissions.c.key_id)
 
 
 def page_of(account_id, inbox_filter, page, page_size):
@@ -145,6 +146,12 @@ def page_of(account_id, inbox_filter, page, page_size):
     with read_connection() as connection:
         rows = connection.execute(query.limit(page_size + 1).offset((page - 1) * page_size)).all()
     return InboxPage([_item(row) for row in rows[:page_size]], page, page_size, len(rows) > page_size)
+
+
+def unread_count(account_id):
+    with read_connection() as connection:
+        return connection.execute(select(func.count()).select_from(submissions).where(
+            submissions.c.account_id == account_id, submissions.c.read_at.is_(None))).scalar()
 
 
 def open_submission(account_id, submission_id):

@@ -58,3 +58,31 @@ def test_cli_upgrade_on_a_new_file(tmp_path):
     with app.app_context():
         assert {"accounts", "api_keys", "contacts", "submissions", "magic_links"} <= set(db.inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_0006_keeps_every_row_and_makes_old_submissions_searchable(fresh_database_url):
+    """A database written by the previous release (0001) keeps every row; its submissions become searchable."""
+    from contactapi import inbox
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
+                                    "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')"))
+            connection.execute(text("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+                                    "VALUES ('con_old', 1, 'ada@example.com', '{\"message\": \"Old Analytical note\"}', "
+                                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            connection.execute(text("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
+                                    "VALUES ('sub_old', 'con_old', 1, NULL, "
+                                    "'{\"email\": \"ada@example.com\", \"message\": \"Old Analytical note\"}', "
+                                    "'2026-01-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT id, fields, page, user_agent, read_at FROM submissions")).one()
+            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
+        assert row.id == "sub_old" and row.page is None and row.read_at is None
+        found = inbox.page_of(1, inbox.InboxFilter(query="analyt"), 1, 20)
+        assert [item.id for item in found.items] == ["sub_old"] and not found.items[0].read
+        db.session.remove()
+        db.engine.dispose()

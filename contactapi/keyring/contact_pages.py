@@ -8,8 +8,7 @@ from . import bp
 from .signin import account_required
 
 
-
-def _page_request():
+def page_or_400():
     """(page, page_size) from the query string, as the API reads them; 400 when out of range."""
     try:
         return page_request(request.args)
@@ -20,7 +19,7 @@ def _page_request():
 @bp.get("/dashboard/contacts")
 @account_required
 def contacts_page():
-    page, page_size = _page_request()
+    page, page_size = page_or_400()
     query = request.args.get("q", "").strip()[:MAX_QUERY]
     listing = contacts.list_page(g.account.id, page, page_size, query=query)
     return render_template("keyring/contacts.html", listing=listing, query=query, formats=exports.FORMATS)
@@ -29,7 +28,7 @@ def contacts_page():
 @bp.get("/dashboard/contacts/<contact_id>")
 @account_required
 def contact_page(contact_id):
-    page, page_size = _page_request()
+    page, page_size = page_or_400()
     try:
         contact = contacts.get(g.account.id, contact_id)
         submissions = contacts.list_submissions(g.account.id, contact_id, page, page_size)

@@ -20,12 +20,6 @@ def _back_to(key):
     return redirect(url_for("keyring.key_page", key_id=key.id), 303)
 
 
-@bp.get("/dashboard")
-@account_required
-def dashboard():
-    return redirect(url_for("keyring.keys_page"))
-
-
 def _render_keys(form, status=200):
     return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
 
