@@ -66,6 +66,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     SECRET_KEY = Config.SECRET_KEY or "dev-only-secret-key-change-me"
+    DEVELOPMENT = True  # pages may then say things only a developer needs (where logged mail went)
 
 
 class TestConfig(Config):

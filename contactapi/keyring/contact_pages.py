@@ -1,7 +1,7 @@
 """Dashboard: the signed-in account's contacts — newest first, search, one contact, delete."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from .. import contacts, exports
+from .. import contacts, exports, keys
 from ..inbox import MAX_QUERY
 from ..pagination import InvalidPage, page_request
 from . import bp
@@ -35,7 +35,9 @@ def contact_page(contact_id):
     except contacts.ContactNotFound:
         abort(404)
     fields = {name: value for name, value in contact.items() if name not in contacts.FIXED_COLUMNS}
-    return render_template("keyring/contact.html", contact=contact, fields=fields, submissions=submissions)
+    key_by_id = {key.id: key for key in keys.keys_of(g.account.id)}
+    return render_template("keyring/contact.html", contact=contact, fields=fields, submissions=submissions,
+                           key_by_id=key_by_id)
 
 
 @bp.post("/dashboard/contacts/<contact_id>/delete")

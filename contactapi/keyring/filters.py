@@ -3,6 +3,8 @@ import json
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from markupsafe import Markup, escape
+
 from . import bp
 
 
@@ -30,3 +32,10 @@ def key_label(key):
 def web_link(url):
     """url if it is an http(s) address fit for a link, else None (a Referer can say anything)."""
     return url if isinstance(url, str) and urlsplit(url).scheme in ("http", "https") else None
+
+
+@bp.app_template_filter("email_breaks")
+def email_breaks(email):
+    """An address that may wrap only after its @ or before a dot, never inside a word."""
+    text = str(escape(email))
+    return Markup('<span class="email">' + text.replace("@", "@<wbr>").replace(".", "<wbr>.") + "</span>")

@@ -95,7 +95,10 @@ def edit_domains(key_id):
     if not form.validate():
         return _render_key(key, form, 400)
     keys.set_domains(key, form.domains.data)
-    flash("Allowed domains saved." if key.domains else "This key now works from any website.")
+    if key.domains:
+        flash(f"Saved. This key now works on {', '.join(key.domains)} and their subdomains, nowhere else.")
+    else:
+        flash("This key now works from any website.")
     return _back_to(key)
 
 
