@@ -39,7 +39,8 @@ def stored(app, **where):
 
 
 def senders_on(page):
-    return re.findall(r'class="sender email" href="[^"]+">([^<]+)</a>', page.get_data(as_text=True))
+    found = re.findall(r'class="sender email" href="[^"]+">(.*?)</a>', page.get_data(as_text=True))
+    return [re.sub(r"<[^>]+>", "", html) for html in found]
 
 
 def ids_on(page):
