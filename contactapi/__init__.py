@@ -87,11 +87,13 @@ def register_extensions(app):
 def register_blueprints(app):
     from . import health
     from .api import bp as api_bp
+    from .api import docs
     from .forms import bp as forms_bp
     from .keyring import bp as keyring_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(docs.bp)
     app.register_blueprint(forms_bp)
     app.register_blueprint(keyring_bp)
     csrf.exempt(api_bp)  # key-authenticated, never cookie-authenticated
