@@ -3,7 +3,10 @@
 SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by bm25.
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
 for fragments such as part of an email address. Both are kept in step with every write by the database
-(triggers, generated columns), created by migration 0006 under names starting with search_."""
+(triggers, generated columns), created by migration 0006 under names starting with search_.
+
+An FTS row shares its submission's rowid, and the join also checks the submission's id: a VACUUM, which may
+renumber rowids, can then make matches go missing but never show a wrong one."""
 import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
