@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, ratelimits, redaction
+from . import database, ratelimits, redaction, search
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, mail, migrate
@@ -78,7 +78,7 @@ def register_extensions(app):
     db.init_app(app)
     with app.app_context():
         database.configure_engine(app, db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), include_name=search.managed_by_models)
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from . import accounts, exports, idempotency, keys
 from .addresses import InvalidEmail
 from .extensions import db
+from .inbox import InboxFilter
 from .models import ApiKey
 
 
@@ -67,11 +68,18 @@ def disable_key(key_id):
 @contacts_group.command("export")
 @click.option("--email", required=True, help="The owner's email address.")
 @click.option("--format", "fmt", type=click.Choice(sorted(exports.FORMATS)), default="csv")
+@click.option("--submissions", is_flag=True, help="Every submission instead of the contacts.")
+@click.option("--search", default="", help="Only what matches this search (as in the dashboard).")
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="A file (default: stdout).")
-def export_contacts(email, fmt, output):
-    """Export every contact of an account."""
+def export_contacts(email, fmt, submissions, search, output):
+    """Export an account's contacts (or submissions), streamed in batches."""
     account = _account_or_fail(email)
-    output.write(exports.export(account.id, fmt))
+    if submissions:
+        export = exports.submissions_export(account.id, InboxFilter(query=search))
+    else:
+        export = exports.contacts_export(account.id, search)
+    for chunk in exports.stream(export, fmt):
+        output.write(chunk)
 
 
 @idempotency_group.command("prune")

@@ -1,7 +1,10 @@
 """Contacts: the atomic upsert, merge-patch, delete, newest-first pages, and the submissions kept."""
+from dataclasses import dataclass
+
 from sqlalchemy import DateTime, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from . import search
 from .addresses import normalise_email
 from .database import read_connection, write_connection, write_transaction
 from .extensions import db
@@ -13,6 +16,7 @@ contacts = Contact.__table__
 submissions = Submission.__table__
 accounts = Account.__table__
 NEWEST_FIRST = (contacts.c.created_at.desc(), contacts.c.id.desc())
+FIXED_COLUMNS = ("id", "email", "created_at", "updated_at")
 
 # The hot statements are built once, with bound parameters: SQLAlchemy then reuses their compiled SQL
 # instead of building and compiling a statement on every request. The dialect-specific
@@ -36,6 +40,7 @@ _OVERWRITE_FIELDS = (
 )
 _RECORD_SUBMISSION = submissions.insert()
 _BY_ID = select(contacts).where(contacts.c.id == bindparam("p_id"), contacts.c.account_id == bindparam("p_account"))
+_BY_EMAIL = select(contacts).where(contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email"))
 _TOTAL = select(accounts.c.contact_count).where(accounts.c.id == bindparam("p_account"))
 # Deferred join: walk the newest-first index for one page of ids, then fetch only those rows. The
 # account's counter rides along as a scalar subquery, so a page costs one round trip.
@@ -47,7 +52,21 @@ _PAGE = (
     select(contacts, _TOTAL.scalar_subquery().label("total"))
     .join(_PAGE_IDS, contacts.c.id == _PAGE_IDS.c.id).order_by(*NEWEST_FIRST)
 )
-_BY_EMAIL = select(contacts).where(contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email"))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a submission came from, as the browser said: its page (Referer, else Origin) and user agent.
+    Never the IP address."""
+
+    page: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers):
+        page = headers.get("Referer") or headers.get("Origin") or None
+        user_agent = headers.get("User-Agent") or None
+        return cls(page and page[:2048], user_agent and user_agent[:512])
 
 
 class ContactNotFound(LookupError):
@@ -85,10 +104,10 @@ def _locked(session, account_id, **where):
     return session.execute(select(contacts).where(*conditions).with_for_update()).first()
 
 
-def upsert(account_id, email, fields, key_id):
+def upsert(account_id, email, fields, key_id, source=Source()):
     """Create the contact for email, or overwrite the given fields of the existing one; atomic.
 
-    Returns (contact as JSON, created). The submission is recorded in the same transaction."""
+    Returns (contact as JSON, created). The submission is recorded in the same transaction, with its source."""
     email = normalise_email(email)
     now = utcnow()
     new_id = random_id("con_")
@@ -106,6 +125,7 @@ def upsert(account_id, email, fields, key_id):
         connection.execute(_RECORD_SUBMISSION, {
             "id": random_id("sub_"), "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
             "fields": {"email": email, **fields}, "created_at": now,
+            "page": source.page, "user_agent": source.user_agent,
         })
     return as_json(contact), created
 
@@ -164,8 +184,30 @@ def remove(account_id, contact_id):
         _change_count(session, account_id, -1)
 
 
-def list_page(account_id, page, page_size, email=None):
-    """One page of contacts, newest first; total comes from the account's counter, not count(*)."""
+def conditions(account_id, query=""):
+    """WHERE conditions for the account's contacts, those with a submission matching query if one is given."""
+    where = [contacts.c.account_id == account_id]
+    matches = search.matching_submissions(account_id, query)
+    if matches is not None:
+        where.append(contacts.c.id.in_(
+            select(submissions.c.contact_id).where(submissions.c.id.in_(select(matches.c.submission_id)))))
+    return where
+
+
+def _search_page(account_id, query, page, page_size):
+    where = conditions(account_id, query)
+    with read_connection() as connection:
+        total = connection.execute(select(func.count()).select_from(contacts).where(*where)).scalar()
+        rows = connection.execute(select(contacts).where(*where).order_by(*NEWEST_FIRST)
+                                  .limit(page_size).offset((page - 1) * page_size)).all()
+    return page_envelope([as_json(r._mapping) for r in rows], page, page_size, total)
+
+
+def list_page(account_id, page, page_size, email=None, query=""):
+    """One page of contacts, newest first: the one with email, or those whose submissions match query
+    (see search.py), or all, whose total comes from the account's counter, not count(*)."""
+    if search.terms_of(query or ""):
+        return _search_page(account_id, query, page, page_size)
     offset = (page - 1) * page_size
     with read_connection() as connection:
         if email is not None:

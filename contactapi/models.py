@@ -74,6 +74,10 @@ class Submission(db.Model):
     key_id: Mapped[str | None] = mapped_column(String(32))  # the key may since be deleted
     fields: Mapped[dict] = mapped_column(JSONField, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Where it came from, as the browser said (Referer, else Origin) and with what; never the IP address.
+    page: Mapped[str | None] = mapped_column(String(2048))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: unread in the inbox
 
 
 class MagicLink(db.Model):
@@ -132,6 +136,7 @@ class Erasure(db.Model):
 # Newest-first listings read these indexes in exactly the order they sort.
 Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
 Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())
+Index("ix_submissions_account_newest", Submission.account_id, Submission.created_at.desc(), Submission.id.desc())
 
 
 class DashboardSession(db.Model):

@@ -37,3 +37,10 @@ document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 });
+
+// Buttons with data-confirm (one action of a form with several) ask before they submit.
+document.querySelectorAll("button[data-confirm]").forEach(function (button) {
+  button.addEventListener("click", function (event) {
+    if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+});

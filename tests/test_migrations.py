@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from contactapi import create_app
 from contactapi.config import TestConfig
 from contactapi.extensions import db
+from contactapi.search import managed_by_models
 
 
 @pytest.fixture
@@ -36,7 +37,8 @@ def test_upgrade_matches_models_and_downgrade_reverses(fresh_database_url):
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+            context = MigrationContext.configure(connection, opts={"include_name": managed_by_models})
+            differences = compare_metadata(context, db.metadata)
         assert differences == []
         downgrade(revision="base")
         with db.engine.connect() as connection:
@@ -107,4 +109,32 @@ def test_0005_keeps_every_row_of_a_0001_database_and_its_tables_work(fresh_datab
             assert connection.execute(text("SELECT fields FROM contacts")).scalar() in ('{"n": 1}', {"n": 1})
             assert connection.execute(text("SELECT count(*) FROM idempotent_requests")).scalar() == 0
             assert connection.execute(text("SELECT count(*) FROM erasures")).scalar() == 0
+        db.engine.dispose()
+
+
+def test_0006_keeps_every_row_and_makes_old_submissions_searchable(fresh_database_url):
+    """A database written by the previous release (0001) keeps every row; its submissions become searchable."""
+    from contactapi import inbox
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
+                                    "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')"))
+            connection.execute(text("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+                                    "VALUES ('con_old', 1, 'ada@example.com', '{\"message\": \"Old Analytical note\"}', "
+                                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            connection.execute(text("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
+                                    "VALUES ('sub_old', 'con_old', 1, NULL, "
+                                    "'{\"email\": \"ada@example.com\", \"message\": \"Old Analytical note\"}', "
+                                    "'2026-01-01 00:00:00')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT id, fields, page, user_agent, read_at FROM submissions")).one()
+            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
+        assert row.id == "sub_old" and row.page is None and row.read_at is None
+        found = inbox.page_of(1, inbox.InboxFilter(query="analyt"), 1, 20)
+        assert [item.id for item in found.items] == ["sub_old"] and not found.items[0].read
+        db.session.remove()
         db.engine.dispose()

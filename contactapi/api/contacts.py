@@ -66,7 +66,8 @@ def create_contact():
             # A bot filled the hidden field: it is told it succeeded, and nothing is kept.
             return redirect(_redirect_target(principal, body), 303) if is_browser_form() else {"success": True}
         email, fields = contact_fields(body)
-        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id)
+        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id,
+                                           source=contacts.Source.from_headers(request.headers))
     except AuthError as error:
         return error.response()
     except (PayloadError, InvalidEmail) as error:

@@ -78,7 +78,8 @@ def contact_api():
         if is_spam(body):
             return _succeeded(body, principal)  # a bot filled the honeypot: told it worked, nothing kept
         email, fields = codefreeform_fields(body)
-        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id)
+        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id,
+                                           source=contacts.Source.from_headers(request.headers))
     except PayloadError as error:
         return _refused(body, FormRefused(error.status, error.message, error.errors))
     except FormRefused as error:

@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("keyring", __name__)
 
-from . import contact_pages, filters, key_pages, links, person_pages, views  # noqa: E402,F401  (views register themselves on bp)
+from . import (  # noqa: E402,F401  (views register themselves on bp)
+    contact_pages, export_pages, filters, inbox_pages, key_pages, links, overview_pages, person_pages, views,
+)

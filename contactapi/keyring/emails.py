@@ -47,6 +47,6 @@ def send_keys(email):
     _send_with_link(email, "sign_in", {}, "Your contactapi keys", "keys", keys=_active_keys(email))
 
 
-def send_sign_in(email):
-    """A dashboard sign-in link."""
-    _send_with_link(email, "sign_in", {}, "Sign in to contactapi", "sign_in")
+def send_sign_in(email, next_page=None):
+    """A dashboard sign-in link; after it, the owner lands on next_page (a dashboard path) if given."""
+    _send_with_link(email, "sign_in", {"next": next_page} if next_page else {}, "Sign in to contactapi", "sign_in")

@@ -12,7 +12,8 @@ KIND_CHOICES = [
     SelectChoice("publishable", "Publishable: for a form on your website (ck_pub_…)"),
     SelectChoice("secret", "Secret: for your backend, every API call (ck_secret_…)"),
 ]
-DOMAINS_HELP = "Optional, publishable keys only: one domain per line. Empty = any website."
+DOMAINS_HELP = ("Optional, publishable keys only: one domain per line; a pasted address such as "
+                "https://www.example.com/contact keeps only its host. Empty = any website.")
 
 
 class DomainListField(TextAreaField):
@@ -58,6 +59,12 @@ class KeyRequestForm(_KeyKindAndDomains):
         SelectChoice("getKeys", "get my existing keys by email"),
     ])
 
+    def validate_domains(self, field):
+        if self.request_type.data == "getKeys":  # kind and domains are hidden then, and unused
+            field.data = []
+            return
+        super().validate_domains(field)
+
 
 class SignInForm(FlaskForm):
     email = _email_field()
@@ -74,6 +81,7 @@ class DomainsForm(FlaskForm):
     def __init__(self, key, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.key = key
+        self.domains.description = "One domain per line; a pasted address keeps only its host. Empty = any website."
 
     def validate_domains(self, field):
         try:

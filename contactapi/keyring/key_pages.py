@@ -20,12 +20,6 @@ def _back_to(key):
     return redirect(url_for("keyring.key_page", key_id=key.id), 303)
 
 
-@bp.get("/dashboard")
-@account_required
-def dashboard():
-    return redirect(url_for("keyring.keys_page"))
-
-
 def _render_keys(form, status=200):
     return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
 
@@ -101,7 +95,10 @@ def edit_domains(key_id):
     if not form.validate():
         return _render_key(key, form, 400)
     keys.set_domains(key, form.domains.data)
-    flash("Allowed domains saved." if key.domains else "This key now works from any website.")
+    if key.domains:
+        flash(f"Saved. This key now works on {', '.join(key.domains)} and their subdomains, nowhere else.")
+    else:
+        flash("This key now works from any website.")
     return _back_to(key)
 
 

@@ -1,5 +1,7 @@
 """Emailed links: GET shows what the link will do and changes nothing (mail scanners follow links);
 the page's button, a CSRF-protected POST, does it once."""
+import re
+
 from flask import current_app, redirect, render_template, url_for
 
 from .. import accounts, keys, magic_links
@@ -16,6 +18,15 @@ def _link_problem(error):
 def _at_key_limit(email):
     account = accounts.find_account(email)
     return account is not None and keys.active_key_count(account.id) >= current_app.config["MAX_ACTIVE_KEYS"]
+
+
+def landing_page(next_page):
+    """Where a sign-in lands: the dashboard page that was asked for, else the overview. Only a path of our
+    own dashboard is followed, so a crafted link cannot send the owner elsewhere."""
+    if isinstance(next_page, str) and re.fullmatch(r"/dashboard(/[^\\]*)?(\?[^\\]*)?", next_page) \
+            and "//" not in next_page:
+        return next_page
+    return url_for("keyring.dashboard")
 
 
 def _limit_page():
@@ -46,7 +57,7 @@ def use_link(token):
     account = accounts.get_or_create_account(magic_link.email)
     if magic_link.purpose == "sign_in":
         signin.sign_in_as(account)
-        return redirect(url_for("keyring.keys_page"), 303)
+        return redirect(landing_page(magic_link.payload.get("next")), 303)
     try:
         key, raw = keys.create_key(account, magic_link.payload.get("kind", "publishable"),
                                    domains=magic_link.payload.get("domains", []))

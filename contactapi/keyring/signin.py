@@ -2,7 +2,7 @@
 (contactapi.sign_ins) on every request, so signing out and expiry cannot be undone by the browser."""
 from functools import wraps
 
-from flask import flash, g, redirect, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 
 from .. import sign_ins
 from . import bp
@@ -37,7 +37,9 @@ def account_required(view):
         if account is None:
             session.clear()
             flash("Please sign in to manage your keys.")
-            return redirect(url_for("keyring.sign_in"))
+            # Back to the page asked for after signing in (see links.landing_page).
+            asked = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("keyring.sign_in", next=asked))
         g.account = account
         return view(*args, **kwargs)
 

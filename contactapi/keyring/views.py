@@ -10,7 +10,7 @@ from ..extensions import csrf, limiter
 from ..mailer import MailError
 from ..payloads import PayloadError, parse_json_object
 from ..ratelimits import configured
-from . import bp, emails, key_requests, signin
+from . import bp, emails, key_requests, links, signin
 from .forms import KeyRequestForm, SignInForm
 
 MAIL_DOWN = "We could not send the email right now. Please try again later."
@@ -82,13 +82,14 @@ def _answer_json():
 def sign_in():
     """The "Manage my keys" page: an emailed sign-in link."""
     form = SignInForm()
+    next_page = links.landing_page(request.values.get("next"))
     if request.method == "GET":
-        return render_template("keyring/signin.html", form=form)
+        return render_template("keyring/signin.html", form=form, next_page=next_page)
     if not form.validate():
-        return render_template("keyring/signin.html", form=form), 400
+        return render_template("keyring/signin.html", form=form, next_page=next_page), 400
     try:
         if mail_limits.spend(form.email.data):
-            emails.send_sign_in(form.email.data)
+            emails.send_sign_in(form.email.data, next_page)
     except MailError:
         return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
     message = (f"Check your inbox at {form.email.data}: we sent a sign-in link. "

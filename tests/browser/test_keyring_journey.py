@@ -69,13 +69,15 @@ def test_from_key_request_to_a_disabled_key(browser, server):
         page.click("text=Email me a sign-in link")
         page.goto(emailed_link(inbox, "Sign in to contactapi"))
         page.click("button:has-text('Sign in')")
-        assert page.url == base + "/dashboard/keys"
+        assert page.url == base + "/dashboard"  # the overview
+        assert "1 unread in the inbox" in page.inner_text("main")
+        page.click("nav a:has-text('Keys')")
         assert public_key in page.inner_text("main")
         page.click("a:has-text('Contacts')")
         assert "visitor@example.net" in page.inner_text("main")
 
         # 5. A secret key made in the dashboard is shown once and works.
-        page.click("a:has-text('Keys')")
+        page.click("nav a:has-text('Keys')")
         page.check("input[name=kind][value=secret]")
         page.fill("input[name=name]", "Backend")
         page.click("text=Create key")

@@ -14,7 +14,7 @@ def sign_in(app):
             token = magic_links.make(email, "sign_in")
             db.session.remove()
         response = click(client, f"/link/{token}")
-        assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard/keys")
+        assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
         return client
 
     return _sign_in

@@ -1,0 +1,82 @@
+"""Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
+
+SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by bm25.
+PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
+for fragments such as part of an email address. Both are kept in step with every write by the database
+(triggers, generated columns), created by migration 0006 under names starting with search_.
+
+An FTS row shares its submission's rowid, and the join also checks the submission's id: a VACUUM, which may
+renumber rowids, can then make matches go missing but never show a wrong one."""
+import re
+
+from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
+
+from .extensions import db
+from .models import Submission
+
+submissions = Submission.__table__
+SEARCH_PREFIX = "search_"
+MAX_TERMS = 8
+TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
+
+_fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"), column("rank"))
+# PostgreSQL's generated columns, unknown to the models.
+_search_text = literal_column("submissions.search_text")
+_search_vector = literal_column("submissions.search_vector")
+
+
+def managed_by_models(name, type_, parent_names):
+    """Alembic include_name: the search_* objects are made by hand in migrations, not from the models."""
+    return not (name or "").startswith(SEARCH_PREFIX)
+
+
+def terms_of(query):
+    """The lower-case words of a query (at most MAX_TERMS); quotes and operators are plain text here."""
+    return [term for term in re.split(r"\s+", query.strip().lower()) if term][:MAX_TERMS]
+
+
+def _like(term):
+    """A LIKE pattern matching term anywhere, its own % and _ taken literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
+
+
+def _sqlite_matches(account_id, terms):
+    long_terms = [term for term in terms if len(term) >= TRIGRAM]
+    conditions = [_fts.c.document.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
+    if long_terms:
+        phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+        conditions.append(text("search_submissions MATCH :search_phrase").bindparams(search_phrase=phrase))
+        score = -_fts.c.rank  # bm25: more negative is better
+    else:
+        score = literal(0.0)
+    return (
+        select(submissions.c.id.label("submission_id"), score.label("score"))
+        .select_from(_fts.join(submissions, and_(
+            submissions.c.id == _fts.c.submission_id, text("submissions.rowid = search_submissions.rowid"))))
+        .where(submissions.c.account_id == account_id, *conditions)
+    )
+
+
+def _postgresql_matches(account_id, terms):
+    fragments = and_(*(_search_text.like(_like(term), escape="\\") for term in terms))
+    if all(re.fullmatch(r"\w+", term) for term in terms):  # words: the tsvector finds them by prefix, ranked
+        query = func.to_tsquery(literal_column("'simple'::regconfig"), " & ".join(f"{term}:*" for term in terms))
+        matched = or_(_search_vector.op("@@")(query), fragments)
+        score = func.ts_rank(_search_vector, query)
+    else:
+        matched, score = fragments, literal(0.0)
+    return (
+        select(submissions.c.id.label("submission_id"), score.label("score"))
+        .where(submissions.c.account_id == account_id, matched)
+    )
+
+
+def matching_submissions(account_id, query):
+    """A subquery of (submission_id, score) for the account's submissions that match every term of query;
+    a higher score is a better match. None when the query has no terms."""
+    terms = terms_of(query or "")
+    if not terms:
+        return None
+    dialect = db.session.get_bind().dialect.name
+    matches = _sqlite_matches if dialect == "sqlite" else _postgresql_matches
+    return matches(account_id, terms).subquery("matches")
