@@ -53,7 +53,7 @@ def test_every_page_has_the_favicon_and_logo(client):
 
 
 def _sent_page(make_app, config):
-    app = make_app(**{name: getattr(config, name, None) for name in ("DEVELOPMENT",)}, MAIL_SERVER=None,
+    app = make_app(**{name: getattr(config, name, None) for name in ("ENVIRONMENT",)}, MAIL_SERVER=None,
                    RATELIMIT_ENABLED=False)
     client = app.test_client()
     form = client.get("/signin")
