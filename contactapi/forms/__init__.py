@@ -1,6 +1,7 @@
-"""Browser form posts: the hosted thank-you page and codefreeform's /api/contact-api/."""
+"""The public form doors other services' clients know, and the pages their visitors see:
+codefreeform's /api/contact-api/, Formspree's /f/<key>, Web3Forms' /submit, the hosted thank-you page."""
 from flask import Blueprint
 
 bp = Blueprint("forms", __name__)
 
-from . import views  # noqa: E402,F401
+from . import codefreeform, formspree, views, web3forms  # noqa: E402,F401

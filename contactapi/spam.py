@@ -1,0 +1,22 @@
+"""Spam checks on a submission, in one place: today the honeypots; challenges and per-key rules join here."""
+
+# Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
+# Web3Forms' `botcheck` (a hidden checkbox).
+HONEYPOTS = ("_gotcha", "botcheck")
+EMPTY_VALUES = (None, "", False, "false", "0", "off")
+
+
+def honeypot_filled(body):
+    """True when a bot filled one of the hidden fields."""
+    return any(_filled(body.get(name)) for name in HONEYPOTS)
+
+
+def _filled(value):
+    if isinstance(value, str):
+        value = value.strip().lower()
+    return value not in EMPTY_VALUES and value != []
+
+
+def is_spam(principal, body):
+    """Does this submission look like spam for this key? (principal: for the per-key rules to come.)"""
+    return honeypot_filled(body)

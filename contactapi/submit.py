@@ -1,0 +1,277 @@
+"""The one submit flow every public door calls.
+
+count the client → read the body (the one reader) → authenticate the key → refuse secret keys from browsers
+→ domain lock → spam checks → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
+a stable code, the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
+from dataclasses import dataclass, field as dataclass_field
+
+from flask import current_app, g
+from flask_limiter.errors import RateLimitExceeded
+
+from . import contacts, keys, notifications, origins, ratelimits, spam
+from .addresses import InvalidEmail, normalise_email
+from .errors import FORM_TYPES, MESSAGES
+from .ids import random_id
+from .payloads import READ_ONLY_FIELDS, PayloadError, submitted_body
+
+MISSING_KEY = "Missing API key. Send Authorization: Bearer <key>."
+INVALID_KEY = "Invalid API key."
+SECRET_IN_BROWSER = "Secret keys must never be used in a web page: use a publishable key (ck_pub_…) here."
+DOMAIN_MISMATCH = "Verification key domain mismatch."
+REQUIRED = "This field is required."
+# Control fields steer a submission on every door; they are never stored.
+CONTROL_FIELDS = frozenset({
+    "access_key", *spam.HONEYPOTS, "_next", "redirect", "success_url", "_error", "error_url", "_subject", "_replyto",
+})
+SUCCESS_TARGETS = ("_next", "redirect", "success_url")
+ERROR_TARGETS = ("_error", "error_url")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field of a submission."""
+
+    field: str | None
+    message: str
+    code: str
+
+
+class SubmitError(Exception):
+    """A submission refused: status, message, stable code, the field at fault (or None) and every problem.
+
+    principal (when the key was known) and error_url (an admitted `_error`/`error_url`) let the door answer."""
+
+    def __init__(self, status, message, code, field=None, problems=None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.field = status, message, code, field
+        self.problems = tuple(problems or [Problem(field, message, code)])
+        self.principal, self.error_url = None, None
+
+
+@dataclass(frozen=True)
+class Door:
+    """What differs between the doors: their own control fields, required fields, where the address is."""
+
+    name: str
+    controls: frozenset = frozenset()
+    required: tuple = ()
+    email_from: tuple = ("email",)   # the first of these with a value is the contact's address
+    subject_from: tuple = ("_subject",)
+    reply_to_from: tuple = ("_replyto",)
+    secret_keys: bool = False        # may a secret key be used here at all (from a backend)?
+    refuse_empty: bool = False       # a body with no fields at all is its own error (Formspree's EMPTY)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the flow needs from the HTTP request, read by the door (no request object past this point)."""
+
+    read_body: object                # () → the body as a dict; PayloadError when it is refused
+    bearer_key: str | None = None    # from Authorization: Bearer
+    path_key: str | None = None      # /f/<key>: wins over any access_key in the body
+    origin: str | None = None
+    referer: str | None = None
+    form_body: bool = False          # the body is a form post (urlencoded or multipart)
+
+    @property
+    def from_browser(self):
+        return self.form_body or self.origin is not None
+
+    @classmethod
+    def of(cls, request, bearer_key=None, path_key=None):
+        config = current_app.config
+        return cls(
+            read_body=lambda: submitted_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"]),
+            bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
+            referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
+        )
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The control fields of a submission, as the deliveries use them (single-line, never stored)."""
+
+    subject: str | None = None
+    reply_to: str | None = None
+    from_name: str | None = None
+    notify: bool = True
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A submission the flow accepted. spam: a honeypot was filled: nothing was stored, contact is None, and
+    contact_id, email and fields are what a real success would have shown, so the bot cannot tell."""
+
+    principal: keys.Principal
+    contact_id: str
+    email: str | None
+    fields: dict
+    contact: dict | None = None
+    created: bool = False
+    spam: bool = False
+    next_url: str | None = None      # where a browser goes now: an admitted _next, else the key's default
+    controls: Controls = dataclass_field(default_factory=Controls)
+
+
+def submit(door, visit):
+    """Run one submission through the flow; returns Submitted or raises SubmitError."""
+    body, principal = {}, None
+    try:
+        early = _count_client(visit)
+        body = _read(visit)
+        principal = _authenticate(visit, body, early)
+        _refuse_secret_keys_from_browsers(door, visit, principal)
+        if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
+            raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
+        if spam.is_spam(principal, body):
+            return _told_it_worked(door, principal, visit, body)
+        email, fields = _contact_fields(door, body)
+        contact, created = _store(principal, email, fields)
+    except SubmitError as error:
+        error.principal = error.principal or principal
+        error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
+        raise
+    controls = _controls(door, body, contact["email"])
+    if controls.notify:
+        notifications.notify_owner(principal, contact, fields, created, subject=controls.subject,
+                                   reply_to=controls.reply_to, from_name=controls.from_name)
+    return Submitted(principal, contact["id"], contact["email"], fields, contact, created,
+                     next_url=_success_target(principal, visit, body), controls=controls)
+
+
+def _told_it_worked(door, principal, visit, body):
+    """What a bot that filled a honeypot is told: a success like any other; nothing is stored or sent."""
+    fields = {name: value for name, value in body.items() if name not in CONTROL_FIELDS | door.controls}
+    email = fields.pop("email", None)
+    return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields, spam=True,
+                     next_url=_success_target(principal, visit, body))
+
+
+def _count_client(visit):
+    """Count the request before its body is judged: against a secret key in the header (a backend, never
+    limited by its address), else against the client's IP. Returns the header's key, if it is valid."""
+    principal = keys.authenticate(visit.bearer_key) if visit.bearer_key else None
+    try:
+        if principal is not None and principal.is_secret:
+            g.principal = principal
+            ratelimits.count_key(principal)
+        else:
+            ratelimits.count_client_ip()
+    except RateLimitExceeded:
+        raise SubmitError(429, MESSAGES[429], "rate_limited") from None
+    return principal
+
+
+def _read(visit):
+    try:
+        return visit.read_body()
+    except PayloadError as error:
+        raise SubmitError(error.status, error.message, error.code) from None
+
+
+def _authenticate(visit, body, header_principal):
+    raw_key = next((key for key in (visit.path_key, visit.bearer_key) if key is not None), body.get("access_key"))
+    if raw_key is None or raw_key == "" and visit.bearer_key is None:
+        raise SubmitError(401, MISSING_KEY, "missing_api_key", field="access_key")
+    if isinstance(raw_key, str):
+        raw_key = raw_key.strip()
+    principal = header_principal if raw_key == visit.bearer_key else keys.authenticate(raw_key)
+    if principal is None:
+        code = "key_disabled" if keys.is_disabled(raw_key) else "invalid_api_key"
+        raise SubmitError(401, INVALID_KEY, code, field="access_key")
+    g.principal = principal
+    if not principal.is_secret:
+        try:
+            ratelimits.count_key(principal)
+        except RateLimitExceeded:
+            raise SubmitError(429, MESSAGES[429], "rate_limited") from None
+    return principal
+
+
+def _refuse_secret_keys_from_browsers(door, visit, principal):
+    if principal.is_secret and (visit.from_browser or not door.secret_keys):
+        raise SubmitError(403, SECRET_IN_BROWSER, "secret_key_in_browser", field="access_key")
+
+
+def _contact_fields(door, body):
+    """(address, fields to store) of a submission; SubmitError naming every field at fault."""
+    controls = CONTROL_FIELDS | door.controls
+    fields = {name: value for name, value in body.items() if name not in controls and name != "email"}
+    if door.refuse_empty and not fields and not any(_present(body.get(name)) for name in door.email_from):
+        raise SubmitError(400, "The submission has no fields.", "empty")
+    problems = [Problem(name, f"{name} is read-only", "read_only_field") for name in READ_ONLY_FIELDS if name in body]
+    raw_email = next((body[name] for name in door.email_from if _present(body.get(name))), None)
+    if raw_email is None:
+        problems.append(Problem("email", REQUIRED, "email_required"))
+    else:
+        try:
+            normalise_email(raw_email)
+        except InvalidEmail as error:
+            problems.append(Problem("email", str(error), "invalid_email"))
+    problems += [Problem(name, REQUIRED, "field_required") for name in door.required if not _present(body.get(name))]
+    if problems:
+        first = problems[0]
+        message = "email is required" if first.code == "email_required" else (
+            f"{first.field} is required" if first.code == "field_required" else first.message)
+        raise SubmitError(400, message, first.code, first.field, problems)
+    return raw_email, fields
+
+
+def _present(value):
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _text(value):
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _store(principal, email, fields):
+    try:
+        return contacts.upsert(principal.account_id, email, fields, principal.key_id,
+                               keep_fields_when_full=not principal.is_secret)
+    except contacts.ContactTooLarge as error:
+        raise SubmitError(413, str(error), "contact_too_large") from None
+
+
+def _controls(door, body, email):
+    reply_to = next((_text(body.get(name)) for name in door.reply_to_from if _text(body.get(name))), None)
+    try:
+        reply_to = normalise_email(single_line(reply_to)) if reply_to else email
+    except InvalidEmail:
+        reply_to = email
+    return Controls(
+        subject=single_line(next((_text(body.get(n)) for n in door.subject_from if _text(body.get(n))), None)),
+        reply_to=reply_to,
+        from_name=single_line(_text(body.get("from_name")) if "from_name" in door.controls else None),
+        notify=not _yes(body.get("not_email_sent")) if "not_email_sent" in door.controls else True,
+    )
+
+
+def single_line(text, limit=200):
+    """A value for a mail header: one line (no header injection), at most limit characters."""
+    if text is None:
+        return None
+    text = " ".join(str(text).split())
+    return (text if len(text) <= limit else text[: limit - 1] + "…") or None
+
+
+def _yes(value):
+    """A yes/no control field from JSON (true) or a form ("true", "1", "on", "yes")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "on", "yes")
+    return value is True or value == 1
+
+
+def _admitted_target(principal, visit, body, names):
+    """The first of these URL fields that the key's domain rule admits, else None."""
+    if principal is None:
+        return None
+    for name in names:
+        url = body.get(name)
+        if isinstance(url, str) and origins.redirect_allowed(url, principal.domains, visit.origin, visit.referer):
+            return url.strip()
+    return None
+
+
+def _success_target(principal, visit, body):
+    return _admitted_target(principal, visit, body, SUCCESS_TARGETS) or principal.success_url
