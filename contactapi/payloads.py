@@ -59,6 +59,7 @@ def parse_json_object(data, max_depth):
     if depth_of(value) > max_depth:
         raise PayloadError(f"JSON nests deeper than {max_depth} levels", code="too_deep")
     _reject_huge_floats(value)
+    refuse_unencodable(value)
     return value
 
 
