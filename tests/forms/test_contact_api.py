@@ -157,3 +157,13 @@ def test_not_email_sent_skips_the_notification(mail_app, make_key, stored, flag,
     settle_mail(mail_app)
     assert len(mail_app.inbox.messages) == mails
     assert stored() == [("a@example.com", {"message": "Hi"})]
+
+
+def test_cors_exactly_like_v1(client, pub_key):
+    preflight = client.options(URL, headers={"Origin": SITE, "Access-Control-Request-Method": "POST",
+                                             "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == SITE
+    ok = send(client, pub_key, email="a@example.com", message="Hi")
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == SITE
+    refused = send(client, pub_key, origin="https://evil.net", email="a@example.com", message="Hi")
+    assert refused.status_code == 400 and refused.headers["Access-Control-Allow-Origin"] == "https://evil.net"
