@@ -62,7 +62,11 @@ def with_error_code(url, code):
 
 def after_success(submitted):
     """A browser form's 303 after a submission: to its admitted target, else the hosted thank-you page."""
-    return redirect(submitted.next_url or thank_you_url(submitted.principal), 303)
+    response = redirect(submitted.next_url or thank_you_url(submitted.principal), 303)
+    # Our pages' same-origin policy would also strip the Referer from the redirected request, and the
+    # thank-you page needs it (cut to the site's origin, the browsers' default) for its "Back to the site".
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response
 
 
 def thank_you_url(principal, external=False):
