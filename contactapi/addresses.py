@@ -1,7 +1,12 @@
 """The one rule for email addresses: validate (syntax only) and normalise."""
 from functools import lru_cache
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
+
+# Syntax only: email-validator refuses special-use domains (.test, .local, .invalid, .onion …) as undeliverable
+# unless its documented SPECIAL_USE_DOMAIN_NAMES setting says otherwise. Nothing here is looked up, so none is.
+email_validator.SPECIAL_USE_DOMAIN_NAMES = []
 
 
 class InvalidEmail(ValueError):
