@@ -176,9 +176,10 @@ def _authenticate(visit, body, header_principal):
     if isinstance(raw_key, str):
         raw_key = raw_key.strip()
     principal = header_principal if raw_key == visit.bearer_key else keys.authenticate(raw_key)
+    if principal is None and keys.is_disabled(raw_key):
+        raise SubmitError(401, INVALID_KEY, "key_disabled", field="access_key")
     if principal is None:
-        code = "key_disabled" if keys.is_disabled(raw_key) else "invalid_api_key"
-        raise SubmitError(401, INVALID_KEY, code, field="access_key")
+        raise SubmitError(401, INVALID_KEY, "invalid_api_key", field="access_key")
     g.principal = principal
     if not principal.is_secret:
         try:

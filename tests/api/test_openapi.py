@@ -13,7 +13,7 @@ from contactapi.payloads import READ_ONLY_FIELDS
 
 METHODS = ("get", "put", "post", "patch", "delete", "options", "head")
 # Calls whose argument 3 (or code=) is an error code the API answers with.
-ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2}
+ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2, "SubmitError": 2, "Problem": 2}
 
 
 @pytest.fixture
@@ -53,10 +53,13 @@ def test_servers_come_from_base_url(make_app):
         {"url": "https://contacts.example.org", "description": "This server."}]
 
 
-def test_every_v1_route_is_documented(app, document):
+FORM_DOORS = ("/f/", "/submit", "/api/contact-api/")
+
+
+def test_every_v1_route_and_form_door_is_documented(app, document):
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/v1/"):
+        if rule.rule.startswith(("/v1/", *FORM_DOORS)):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             automatic = {"HEAD"} | ({"OPTIONS"} if rule.provide_automatic_options else set())
             routes |= {(path, method.lower()) for method in rule.methods - automatic}
