@@ -9,31 +9,19 @@ from flask import current_app, g
 from flask_limiter.errors import RateLimitExceeded
 
 from . import contacts, keys, notifications, origins, ratelimits, spam
-from .addresses import InvalidEmail, normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
-from .payloads import READ_ONLY_FIELDS, PayloadError, submitted_body
+from .payloads import PayloadError, submitted_body
+from .submission_fields import Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of
+
+__all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
 
 MISSING_KEY = "Missing API key. Send Authorization: Bearer <key>."
 INVALID_KEY = "Invalid API key."
 SECRET_IN_BROWSER = "Secret keys must never be used in a web page: use a publishable key (ck_pub_…) here."
 DOMAIN_MISMATCH = "Verification key domain mismatch."
-REQUIRED = "This field is required."
-# Control fields steer a submission on every door; they are never stored.
-CONTROL_FIELDS = frozenset({
-    "access_key", *spam.HONEYPOTS, "_next", "redirect", "success_url", "_error", "error_url", "_subject", "_replyto",
-})
 SUCCESS_TARGETS = ("_next", "redirect", "success_url")
 ERROR_TARGETS = ("_error", "error_url")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with one field of a submission."""
-
-    field: str | None
-    message: str
-    code: str
 
 
 class SubmitError(Exception):
@@ -46,20 +34,6 @@ class SubmitError(Exception):
         self.status, self.message, self.code, self.field = status, message, code, field
         self.problems = tuple(problems or [Problem(field, message, code)])
         self.principal, self.error_url = None, None
-
-
-@dataclass(frozen=True)
-class Door:
-    """What differs between the doors: their own control fields, required fields, where the address is."""
-
-    name: str
-    controls: frozenset = frozenset()
-    required: tuple = ()
-    email_from: tuple = ("email",)   # the first of these with a value is the contact's address
-    subject_from: tuple = ("_subject",)
-    reply_to_from: tuple = ("_replyto",)
-    secret_keys: bool = False        # may a secret key be used here at all (from a backend)?
-    refuse_empty: bool = False       # a body with no fields at all is its own error (Formspree's EMPTY)
 
 
 @dataclass(frozen=True)
@@ -85,16 +59,6 @@ class Visit:
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
         )
-
-
-@dataclass(frozen=True)
-class Controls:
-    """The control fields of a submission, as the deliveries use them (single-line, never stored)."""
-
-    subject: str | None = None
-    reply_to: str | None = None
-    from_name: str | None = None
-    notify: bool = True
 
 
 @dataclass(frozen=True)
@@ -124,27 +88,22 @@ def submit(door, visit):
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
         if spam.is_spam(principal, body):
-            return _told_it_worked(door, principal, visit, body)
-        email, fields = _contact_fields(door, body)
+            fields = control_free(door, body)
+            email = fields.pop("email", None)  # told it worked: a success like any other, nothing kept
+            return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields,
+                             spam=True, next_url=_success_target(principal, visit, body))
+        email, fields = _fields(door, body)
         contact, created = _store(principal, email, fields)
     except SubmitError as error:
         error.principal = error.principal or principal
         error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
         raise
-    controls = _controls(door, body, contact["email"])
+    controls = controls_of(door, body, contact["email"])
     if controls.notify:
         notifications.notify_owner(principal, contact, fields, created, subject=controls.subject,
                                    reply_to=controls.reply_to, from_name=controls.from_name)
     return Submitted(principal, contact["id"], contact["email"], fields, contact, created,
                      next_url=_success_target(principal, visit, body), controls=controls)
-
-
-def _told_it_worked(door, principal, visit, body):
-    """What a bot that filled a honeypot is told: a success like any other; nothing is stored or sent."""
-    fields = {name: value for name, value in body.items() if name not in CONTROL_FIELDS | door.controls}
-    email = fields.pop("email", None)
-    return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields, spam=True,
-                     next_url=_success_target(principal, visit, body))
 
 
 def _count_client(visit):
@@ -194,36 +153,11 @@ def _refuse_secret_keys_from_browsers(door, visit, principal):
         raise SubmitError(403, SECRET_IN_BROWSER, "secret_key_in_browser", field="access_key")
 
 
-def _contact_fields(door, body):
-    """(address, fields to store) of a submission; SubmitError naming every field at fault."""
-    controls = CONTROL_FIELDS | door.controls
-    fields = {name: value for name, value in body.items() if name not in controls and name != "email"}
-    if door.refuse_empty and not fields and not any(_present(body.get(name)) for name in door.email_from):
-        raise SubmitError(400, "The submission has no fields.", "empty")
-    problems = [Problem(name, f"{name} is read-only", "read_only_field") for name in READ_ONLY_FIELDS if name in body]
-    raw_email = next((body[name] for name in door.email_from if _present(body.get(name))), None)
-    if raw_email is None:
-        problems.append(Problem("email", REQUIRED, "email_required"))
-    else:
-        try:
-            normalise_email(raw_email)
-        except InvalidEmail as error:
-            problems.append(Problem("email", str(error), "invalid_email"))
-    problems += [Problem(name, REQUIRED, "field_required") for name in door.required if not _present(body.get(name))]
-    if problems:
-        first = problems[0]
-        message = "email is required" if first.code == "email_required" else (
-            f"{first.field} is required" if first.code == "field_required" else first.message)
-        raise SubmitError(400, message, first.code, first.field, problems)
-    return raw_email, fields
-
-
-def _present(value):
-    return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _text(value):
-    return value if isinstance(value, str) and value.strip() else None
+def _fields(door, body):
+    try:
+        return contact_fields(door, body)
+    except FieldsRefused as refused:
+        raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
 
 
 def _store(principal, email, fields):
@@ -232,35 +166,6 @@ def _store(principal, email, fields):
                                keep_fields_when_full=not principal.is_secret)
     except contacts.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
-
-
-def _controls(door, body, email):
-    reply_to = next((_text(body.get(name)) for name in door.reply_to_from if _text(body.get(name))), None)
-    try:
-        reply_to = normalise_email(single_line(reply_to)) if reply_to else email
-    except InvalidEmail:
-        reply_to = email
-    return Controls(
-        subject=single_line(next((_text(body.get(n)) for n in door.subject_from if _text(body.get(n))), None)),
-        reply_to=reply_to,
-        from_name=single_line(_text(body.get("from_name")) if "from_name" in door.controls else None),
-        notify=not _yes(body.get("not_email_sent")) if "not_email_sent" in door.controls else True,
-    )
-
-
-def single_line(text, limit=200):
-    """A value for a mail header: one line (no header injection), at most limit characters."""
-    if text is None:
-        return None
-    text = " ".join(str(text).split())
-    return (text if len(text) <= limit else text[: limit - 1] + "…") or None
-
-
-def _yes(value):
-    """A yes/no control field from JSON (true) or a form ("true", "1", "on", "yes")."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "on", "yes")
-    return value is True or value == 1
 
 
 def _admitted_target(principal, visit, body, names):
