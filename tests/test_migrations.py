@@ -1,4 +1,5 @@
 """The migrations build exactly the models' schema, and go down and up again."""
+import json
 import os
 
 import pytest
@@ -74,5 +75,7 @@ def test_0003_keeps_every_key_and_adds_empty_visitor_pages(fresh_database_url):
         with db.engine.connect() as connection:
             row = connection.execute(text("SELECT id, name, domains, success_url, thank_you_message "
                                           "FROM api_keys")).one()
-        assert tuple(row) == ("key_old", "Shop", '["example.com"]', None, None)
+        domains = row.domains if isinstance(row.domains, list) else json.loads(row.domains)
+        assert (row.id, row.name, domains, row.success_url, row.thank_you_message) == (
+            "key_old", "Shop", ["example.com"], None, None)
         db.engine.dispose()
