@@ -29,3 +29,10 @@ def _normalise(value):
     except EmailNotValidError as error:
         raise InvalidEmail(f"email is not a valid email address: {error}") from None
     return f"{result.local_part}@{result.domain}".lower()
+
+
+def inbox(email):
+    """The mailbox an address delivers to, for counting the mail it gets: normalised, its +tag removed
+    (victim+1@example.com and Victim@example.com reach the same person)."""
+    local, _, domain = normalise_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0] or local}@{domain}"

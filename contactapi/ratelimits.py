@@ -8,6 +8,9 @@ too), then the key once the body named it (submit.py); secret-key endpoints call
 authentication. Each rule below is a Flask-Limiter limit on a small function, checked when that function runs. Limits are read from the config on every request; the buckets are shared by all
 endpoints (scope), so one key has one budget whichever door it uses.
 """
+import math
+import time
+
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
@@ -54,3 +57,46 @@ def enforce():
         count_client_ip()
     else:
         count_key(principal)
+
+_WARNED = "contactapi.ratelimit_degraded_warned"  # app.extensions key: this worker has logged it
+
+
+def storage_state():
+    """"ok" when the shared store answers (memory:// always does); "degraded" while it cannot be reached and
+    each worker counts in its own memory; "disabled" when RATELIMIT_ENABLED is false."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return "disabled"
+    return "ok" if limiter.storage.check() else "degraded"
+
+
+def _counting_in_memory():
+    """Flask-Limiter has switched to its in-memory fallback because the configured store failed (and it is
+    still down: the switch back happens on a later request, after a back-off)."""
+    return limiter.limiter.storage is not limiter.storage and not limiter.storage.check()
+
+
+def _warn_once_when_degraded(response):
+    app = current_app
+    if not app.extensions.get(_WARNED) and app.config["RATELIMIT_ENABLED"] and _counting_in_memory():
+        app.extensions[_WARNED] = True
+        app.logger.warning("Rate-limit storage %s is unreachable: limits now count in this worker's memory only "
+                           "(each worker allows the full limit) until it is back.",
+                           app.config["RATELIMIT_STORAGE_URI"].rpartition("@")[2])  # no password in the log
+    return response
+
+
+def register(app):
+    """Log, once per worker, when limits fall back to memory because the shared store is down."""
+    app.after_request(_warn_once_when_degraded)
+
+
+def add_standard_headers(response):
+    """RateLimit-Limit, -Remaining and -Reset (IETF draft: seconds until the window resets) for the limit
+    this request was counted against, next to Flask-Limiter's X-RateLimit-* (Reset there is a Unix time)."""
+    current = limiter.current_limit
+    if current is None or not limiter.enabled or not current_app.config["RATELIMIT_HEADERS_ENABLED"]:
+        return response
+    response.headers["RateLimit-Limit"] = str(current.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(current.remaining)
+    response.headers["RateLimit-Reset"] = str(max(0, math.ceil(current.reset_at - time.time())))
+    return response

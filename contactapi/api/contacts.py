@@ -9,6 +9,7 @@ from ..payloads import PayloadError, json_body, refuse_read_only
 from ..submit import Door, SubmitError, Visit, submit
 from . import bp
 from .auth import bearer_key, secret_key_required
+from .idempotency import idempotent
 
 DOOR = Door("v1", secret_keys=True)
 # The stable codes the flow raises that /v1 shows otherwise: a disabled key is just an invalid one here.
@@ -29,6 +30,7 @@ def create_contact_preflight():
 
 
 @bp.post("/contacts", provide_automatic_options=False)
+@idempotent
 def create_contact():
     after_this_request(cors.add_headers)
     try:
@@ -60,6 +62,7 @@ def get_contact(contact_id):
 
 @bp.patch("/contacts/<contact_id>")
 @secret_key_required
+@idempotent
 def patch_contact(contact_id):
     try:
         changes = json_body(request, current_app.config["MAX_JSON_DEPTH"], current_app.config["MAX_CONTENT_LENGTH"])
@@ -77,6 +80,7 @@ def patch_contact(contact_id):
 
 @bp.delete("/contacts/<contact_id>")
 @secret_key_required
+@idempotent
 def delete_contact(contact_id):
     contacts.remove(g.principal.account_id, contact_id)
     return {"id": contact_id, "deleted": True}

@@ -2,6 +2,9 @@
 codefreeform's /api/contact-api/, Formspree's /f/<key>, Web3Forms' /submit, the hosted thank-you page."""
 from flask import Blueprint
 
+from .. import ratelimits
+
 bp = Blueprint("forms", __name__)
+bp.after_request(ratelimits.add_standard_headers)
 
 from . import codefreeform, formspree, views, web3forms  # noqa: E402,F401

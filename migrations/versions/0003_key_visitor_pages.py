@@ -1,7 +1,7 @@
 """per-key visitor pages: default redirect after success and a thank-you message
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-21 22:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

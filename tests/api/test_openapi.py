@@ -12,8 +12,9 @@ from contactapi.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 from contactapi.payloads import READ_ONLY_FIELDS
 
 METHODS = ("get", "put", "post", "patch", "delete", "options", "head")
-# Calls whose argument 3 (or code=) is an error code the API answers with.
-ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2, "SubmitError": 2, "Problem": 2}
+# Calls whose argument at this index (or code=) is an error code the API answers with.
+ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2, "IdempotencyError": 1,
+               "SubmitError": 2, "Problem": 2}
 
 
 @pytest.fixture
@@ -94,8 +95,11 @@ def test_read_only_fields_match_the_code(document):
     contact = schemas["Contact"]["properties"]
     assert {name for name, schema in contact.items() if schema.get("readOnly")} == set(READ_ONLY_FIELDS)
     assert set(schemas["WritableFieldName"]["not"]["enum"]) == set(READ_ONLY_FIELDS)
-    for name in ("ContactCreate", "ContactForm", "ContactPatch"):
-        assert schemas[name]["propertyNames"] == {"$ref": "#/components/schemas/WritableFieldName"}
+    writable = {"$ref": "#/components/schemas/WritableFieldName"}
+    assert schemas["ContactPatch"]["propertyNames"] == writable
+    for name in ("ContactCreate", "ContactForm", "ContactMultipartForm"):  # unless the honeypot is filled
+        assert schemas[name]["else"]["propertyNames"] == writable
+    for name in ("ContactCreate", "ContactForm", "ContactMultipartForm", "ContactPatch"):
         assert not set(schemas[name]["properties"]) & set(READ_ONLY_FIELDS)
 
 
@@ -189,7 +193,7 @@ def test_the_create_and_patch_examples_hold(client, auth, document):
     assert set(stored) == set(example["value"])
     assert {k: stored[k] for k in sent} == {k: example["value"][k] for k in sent}
 
-    patch = item["patch"]["requestBody"]["content"]["application/merge-patch+json"]["examples"]["patch"]["value"]
+    patch = item["patch"]["requestBody"]["content"]["application/json"]["examples"]["patch"]["value"]
     response = client.patch(f"/v1/contacts/{contact_id}", json=patch, headers=auth)
     assert response.status_code == 200
     stored = client.get(f"/v1/contacts/{contact_id}", headers=auth).get_json()
@@ -204,3 +208,15 @@ def test_special_use_domains_are_documented_as_accepted(client, auth, document):
         assert response.status_code == 201, (address, response.get_json())
         found = client.get("/v1/contacts", query_string={"email": address}, headers=auth).get_json()
         assert [contact["email"] for contact in found["data"]] == [address]
+
+
+def test_a_filled_honeypot_is_accepted_whatever_else_the_body_holds(client, auth, document):
+    """The document's if/else: with _gotcha filled, a body the else-branch would refuse is still a 200."""
+    create = document["components"]["schemas"]["ContactCreate"]
+    assert create["if"] == {"$ref": "#/components/schemas/JsonHoneypotFilled"} and "email" in create["else"]["required"]
+    for body in ({"_gotcha": "bot", "email": "not an address"}, {"_gotcha": True, "id": "con_x"}, {"_gotcha": [1]}):
+        response = client.post("/v1/contacts", json=body, headers=auth)
+        assert (response.status_code, response.get_json()) == (200, {"success": True}), body
+    assert client.get("/v1/contacts", headers=auth).get_json()["total"] == 0
+    empty = client.post("/v1/contacts", json={"_gotcha": "", "email": "not an address"}, headers=auth)
+    assert empty.status_code == 400  # an empty honeypot is not filled: the else-branch applies

@@ -114,3 +114,12 @@ def test_a_full_mail_queue_drops_the_notification_not_the_submission(start_smtp,
     assert len(dropped) == 1 and "owner@example.com" in dropped[0].getMessage()
     settle_mail(app)
     assert len(inbox.messages) == 1 and "first" in Inbox.text_of(inbox.messages[0])
+
+
+def test_a_replayed_idempotent_post_sends_no_second_email(mail_app, make_key):
+    headers = {"Authorization": f"Bearer {make_key(kind='publishable')}", "Origin": SITE, "Idempotency-Key": "once"}
+    client = mail_app.test_client()
+    for _ in range(3):
+        assert client.post("/v1/contacts", json={"email": "a@example.com"}, headers=headers).status_code == 201
+    settle_mail(mail_app)
+    assert len(mail_app.inbox.messages) == 1
