@@ -3,18 +3,16 @@
 # Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
 # Web3Forms' `botcheck` (a hidden checkbox).
 HONEYPOTS = ("_gotcha", "botcheck")
-EMPTY_VALUES = (None, "", False, "false", "0", "off")
 
 
 def honeypot_filled(body):
-    """True when a bot filled one of the hidden fields."""
+    """True when a bot filled one of the hidden fields: its value is true in JavaScript's sense (not null,
+    false, 0, "", [] or {}), as the OpenAPI document says."""
     return any(_filled(body.get(name)) for name in HONEYPOTS)
 
 
 def _filled(value):
-    if isinstance(value, str):
-        value = value.strip().lower()
-    return value not in EMPTY_VALUES and value != []
+    return value not in (None, False, "", [], {}) and not (isinstance(value, (int, float)) and value == 0)
 
 
 def is_spam(principal, body):

@@ -63,7 +63,7 @@ def test_the_honeypots(app, pub, trap):
     assert saved(app) == ([], 0)
 
 
-@pytest.mark.parametrize("empty", [{"_gotcha": ""}, {"botcheck": ""}, {"botcheck": False}, {"botcheck": "false"}])
+@pytest.mark.parametrize("empty", [{"_gotcha": ""}, {"botcheck": ""}, {"botcheck": False}, {"_gotcha": 0}, {"botcheck": []}])
 def test_empty_honeypots_are_people(app, pub, empty):
     assert not run(app, {"email": "a@example.com", **empty}, pub).spam
 
