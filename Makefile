@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-quick install migrate clean
+.PHONY: run test test-quick install migrate clean translations
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: install
 # The same without the tests marked slow (browser journeys, kill -9, big exports, client generation).
 test-quick: install
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# After changing a visitor page's words: refresh the catalogs, translate the new entries, compile (commit all).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --project contactapi -o contactapi/translations/messages.pot .
+	$(BIN)/pybabel update -i contactapi/translations/messages.pot -d contactapi/translations --no-location
+	$(BIN)/pybabel compile -d contactapi/translations
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*

@@ -2,13 +2,14 @@
 import logging
 import os
 
-from flask import Flask
+from flask import Flask, request
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, ratelimits, redaction, search
+from . import database, ratelimits, redaction, search, visitors
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
-from .extensions import csrf, db, limiter, mail, migrate
+from .extensions import babel, csrf, db, limiter, mail, migrate
 from .security import register_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -81,6 +82,10 @@ def register_extensions(app):
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), include_name=search.managed_by_models)
     mail.init_app(app)
     csrf.init_app(app)
+    # The pages a form's visitor sees speak the visitor's language (Accept-Language); catalogs are
+    # contactapi/translations/<lang>/LC_MESSAGES/messages.po, compiled to the committed .mo (make translations).
+    babel.init_app(app, locale_selector=lambda: visitors.select_locale(request))
+    app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
     ratelimits.register(app)
     # Every limit is checked where it applies (ratelimits.enforce, the key-request views); no default or

@@ -31,6 +31,10 @@ class Config:
     # Bodies larger than this get 413 before they are parsed.
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_JSON_DEPTH = 16
+    # What one contact may hold after a merge, and how many of its submissions are kept (newest first).
+    MAX_CONTACT_BYTES = _env_int("MAX_CONTACT_BYTES", 64 * 1024)
+    MAX_CONTACT_FIELDS = _env_int("MAX_CONTACT_FIELDS", 200)
+    SUBMISSIONS_PER_CONTACT = _env_int("SUBMISSIONS_PER_CONTACT", 1000)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # None: mails are written to the log
     MAIL_PORT = _env_int("MAIL_PORT", 25)

@@ -1,6 +1,8 @@
 """Contacts: the atomic upsert, merge-patch, delete, newest-first pages, and the submissions kept."""
+import json
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import DateTime, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -39,6 +41,12 @@ _OVERWRITE_FIELDS = (
     .values(fields=bindparam("p_fields", type_=JSONField), updated_at=bindparam("p_now", type_=DateTime()))
 )
 _RECORD_SUBMISSION = submissions.insert()
+# The contact's submissions past the newest p_keep (SUBMISSIONS_PER_CONTACT), read newest first by its index.
+_PRUNE_SUBMISSIONS = delete(submissions).where(submissions.c.id.in_(
+    select(submissions.c.id).where(submissions.c.contact_id == bindparam("p_contact"))
+    .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()).offset(bindparam("p_keep"))
+    .scalar_subquery()
+))
 _BY_ID = select(contacts).where(contacts.c.id == bindparam("p_id"), contacts.c.account_id == bindparam("p_account"))
 _BY_EMAIL = select(contacts).where(contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email"))
 _TOTAL = select(accounts.c.contact_count).where(accounts.c.id == bindparam("p_account"))
@@ -73,6 +81,13 @@ class ContactNotFound(LookupError):
     pass
 
 
+class ContactTooLarge(ValueError):
+    """The contact would hold more than MAX_CONTACT_BYTES of fields or more than MAX_CONTACT_FIELDS names."""
+
+    def __init__(self, max_bytes, max_fields):
+        super().__init__(f"A contact may hold at most {max_bytes // 1024} KiB in at most {max_fields} fields.")
+
+
 class EmailTaken(ValueError):
     def __init__(self):
         super().__init__("Another contact already has this email")
@@ -104,10 +119,30 @@ def _locked(session, account_id, **where):
     return session.execute(select(contacts).where(*conditions).with_for_update()).first()
 
 
-def upsert(account_id, email, fields, key_id, source=Source()):
+def stored_size(fields):
+    """How many bytes fields take as stored JSON."""
+    return len(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _fits(fields):
+    config = current_app.config
+    return len(fields) <= config["MAX_CONTACT_FIELDS"] and stored_size(fields) <= config["MAX_CONTACT_BYTES"]
+
+
+def _too_large():
+    return ContactTooLarge(current_app.config["MAX_CONTACT_BYTES"], current_app.config["MAX_CONTACT_FIELDS"])
+
+
+def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False):
     """Create the contact for email, or overwrite the given fields of the existing one; atomic.
 
-    Returns (contact as JSON, created). The submission is recorded in the same transaction, with its source."""
+    Returns (contact as JSON, created). The submission is recorded, with its source, in the same transaction, and the
+    contact's oldest submissions past SUBMISSIONS_PER_CONTACT are pruned there too. A contact never holds
+    more than MAX_CONTACT_BYTES / MAX_CONTACT_FIELDS: fields too large by themselves raise ContactTooLarge;
+    so does a merge that would grow past the cap, unless keep_fields_when_full, when the contact keeps its
+    fields and the submission alone is recorded (a publishable key's caller must not learn what is stored)."""
+    if not _fits(fields):
+        raise _too_large()
     email = normalise_email(email)
     now = utcnow()
     new_id = random_id("con_")
@@ -121,12 +156,20 @@ def upsert(account_id, email, fields, key_id, source=Source()):
         else:
             existing = connection.execute(_LOCK_BY_EMAIL, {"p_account": account_id, "p_email": email}).first()
             contact = {**existing._mapping, "fields": {**existing.fields, **fields}, "updated_at": now}
-            connection.execute(_OVERWRITE_FIELDS, {"p_id": existing.id, "p_fields": contact["fields"], "p_now": now})
+            if _fits(contact["fields"]):
+                connection.execute(_OVERWRITE_FIELDS, {"p_id": existing.id, "p_fields": contact["fields"], "p_now": now})
+            elif keep_fields_when_full:
+                contact = dict(existing._mapping)
+            else:
+                raise _too_large()
         connection.execute(_RECORD_SUBMISSION, {
             "id": random_id("sub_"), "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
             "fields": {"email": email, **fields}, "created_at": now,
             "page": source.page, "user_agent": source.user_agent,
         })
+        if not created:
+            connection.execute(_PRUNE_SUBMISSIONS, {
+                "p_contact": contact["id"], "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"]})
     return as_json(contact), created
 
 

@@ -1,4 +1,5 @@
 """Unbound Flask extensions; create_app binds them with init_app."""
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_mail import Mail
@@ -17,3 +18,4 @@ migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+babel = Babel()

@@ -33,6 +33,8 @@ class Principal:
     owner_email: str
     domains: tuple
     notify: bool
+    success_url: str | None = None          # where visitors go after a submission, unless the form says
+    thank_you_message: str | None = None    # shown on the hosted thank-you page
 
     @property
     def is_secret(self):
@@ -128,7 +130,8 @@ def _load_principal(key_digest):
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         with write_transaction() as session:
             session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify)
+    return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify,
+                     key.success_url, key.thank_you_message)
 
 
 def authenticate(raw_key):
@@ -150,6 +153,30 @@ def authenticate(raw_key):
             cache.clear()
         cache[key_digest] = (time.monotonic() + ttl, principal)
     return principal
+
+
+def is_disabled(raw_key):
+    """True when raw_key is a publishable key its owner disabled (publishable keys are public: saying so
+    reveals nothing; secret keys always get the one answer of an unknown key)."""
+    if not isinstance(raw_key, str) or not raw_key.startswith(PREFIXES["publishable"]) or len(raw_key) > 128:
+        return False
+    status = db.session.scalar(select(ApiKey.status).where(ApiKey.digest == digest(raw_key)))
+    return status == "disabled"
+
+
+def set_visitor_pages(key, success_url, thank_you_message):
+    """A publishable key's default redirect after a submission and its thank-you message (None: ours)."""
+    with write_transaction():
+        key.success_url = success_url or None
+        key.thank_you_message = thank_you_message or None
+        db.session.add(key)
+
+
+def public_key_by_id(key_id):
+    """The publishable key with this id, or None (its id names it on public pages: no secret involved)."""
+    if not isinstance(key_id, str) or not key_id.startswith("key_") or len(key_id) > 32:
+        return None
+    return db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.kind == "publishable"))
 
 
 def key_of(account_id, key_id):

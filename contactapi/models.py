@@ -44,6 +44,9 @@ class ApiKey(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     domains: Mapped[list] = mapped_column(JSONField, default=list)
     notify: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What a form's visitors see: the default redirect after success, else our thank-you page with this text.
+    success_url: Mapped[str | None] = mapped_column(String(2000))
+    thank_you_message: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -19,16 +19,20 @@ def _shown(value):
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def subject_for(contact, fields):
+def subject_for(contact, fields, subject=None):
+    if subject:  # the form's own _subject (or Web3Forms' subject), already one line
+        return _one_line(subject)
     subject = fields.get("subject")
     if isinstance(subject, str) and subject.strip():
         return _one_line(f"New submission: {subject}")
     return _one_line(f"New submission from {contact['email']}")
 
 
-def notify_owner(principal, contact, fields, created):
+def notify_owner(principal, contact, fields, created, *, subject=None, reply_to=None, from_name=None):
     """Email the key's owner about a submission that was just stored, after the response.
 
+    subject, reply_to and from_name come from the form's control fields (single-line): the mail's Subject,
+    Reply-To (the visitor's address unless the form named another) and the sender name shown.
     Returns the mail's Future, or None when the key does not notify. Sending happens on the mailer's
     background threads: a slow or dead mail server neither slows nor fails the submission, and a failure
     is logged there."""
@@ -36,11 +40,13 @@ def notify_owner(principal, contact, fields, created):
         return None
     return mailer.send_later(
         principal.owner_email,
-        subject_for(contact, fields),
+        subject_for(contact, fields, subject),
         "notification",
         contact=contact,
         fields=[(name, _shown(value)) for name, value in fields.items()],
         created=created,
+        reply_to=reply_to,
+        from_name=from_name,
         key_id=principal.key_id,
         base_url=current_app.config["BASE_URL"],
     )

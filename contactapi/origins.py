@@ -8,6 +8,7 @@ import idna
 # What is left of a host name once it is lowercased and IDNA-encoded: letters, digits, - _ and dots.
 # Anything else (%, \, *, …) is refused, so no host passes here that a browser would read differently.
 HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _is_ip_literal(host):
@@ -34,8 +35,9 @@ def canonical_host(host):
 
 
 def host_of_url(url):
-    """The canonical host of an absolute http(s) URL, or None."""
-    if not url or not isinstance(url, str):
+    """The canonical host of an absolute http(s) URL, or None (also for a URL with control characters:
+    Python's urlsplit drops CR, LF and TAB silently, but such a URL is not one we may send in a header)."""
+    if not url or not isinstance(url, str) or CONTROL_CHARACTER.search(url):
         return None
     try:
         parts = urlsplit(url.strip())

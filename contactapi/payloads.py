@@ -1,18 +1,15 @@
-"""Reading a contact from a request body: strict JSON, form fields, and the fields nobody may set."""
+"""The one reader of request bodies: size, strict JSON, form fields, text that can be stored, read-only names."""
+import io
 import json
 import math
 
-from .addresses import InvalidEmail, normalise_email
-from .errors import FORM_TYPES
+from werkzeug.formparser import FormDataParser
+
+from .errors import FORM_TYPES, MESSAGES
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
 READ_ONLY_FIELDS = ("id", "created_at", "updated_at")
-# Control fields steer a form post; they are never stored as contact fields.
-CONTROL_FIELDS = ("access_key", "_gotcha", "_next")
-# The same for codefreeform's /api/contact-api/ (plus our honeypot, which spam bots fill there too).
-CODEFREEFORM_CONTROL_FIELDS = ("access_key", "_gotcha", "success_url", "error_url", "not_email_sent")
-CODEFREEFORM_REQUIRED = ("email", "message")
-REQUIRED = "This field is required."
+TOO_LARGE = MESSAGES[413]
 
 
 class PayloadError(ValueError):
@@ -62,6 +59,7 @@ def parse_json_object(data, max_depth):
     if depth_of(value) > max_depth:
         raise PayloadError(f"JSON nests deeper than {max_depth} levels", code="too_deep")
     _reject_huge_floats(value)
+    refuse_unencodable(value)
     return value
 
 
@@ -78,19 +76,39 @@ def _reject_huge_floats(value):
             stack.extend(node)
 
 
-def json_body(request, max_depth):
+def read_body(request, limit):
+    """The request's raw body, at most limit bytes: 413 past it, whether sent with Content-Length or chunked.
+
+    A chunked body has no length to check up front; Werkzeug's own limited stream would hand back its
+    first `limit` bytes as if they were all, so the WSGI input is read here with one byte to spare."""
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise PayloadError(TOO_LARGE, 413, "payload_too_large")
+        return request.get_data(cache=False)
+    if not request.environ.get("wsgi.input_terminated"):
+        return b""  # no length and a server that does not end the stream: nothing can be read safely
+    data = request.environ["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        raise PayloadError(TOO_LARGE, 413, "payload_too_large")
+    return data
+
+
+def json_body(request, max_depth, limit):
     """A request's body as a JSON object; 415 for any other media type."""
     if request.mimetype not in JSON_TYPES:
         raise PayloadError("Send the body as application/json", 415, "unsupported_media_type")
-    return parse_json_object(request.get_data(cache=False), max_depth)
+    return parse_json_object(read_body(request, limit), max_depth)
 
 
-def submitted_body(request, max_depth):
+def submitted_body(request, max_depth, limit):
     """A create request's body: a JSON object, or a browser form's fields; PayloadError otherwise."""
     if request.mimetype in FORM_TYPES:
-        return form_fields(request.form, request.files)
+        data = read_body(request, limit)
+        _stream, form, files = FormDataParser().parse(
+            io.BytesIO(data), request.mimetype, len(data), request.mimetype_params)
+        return form_fields(form, files)
     if request.mimetype in JSON_TYPES:
-        return json_body(request, max_depth)
+        return json_body(request, max_depth, limit)
     raise PayloadError("Send the body as application/json or as a form", 415, "unsupported_media_type")
 
 
@@ -98,7 +116,29 @@ def form_fields(form, files):
     """A form post as a dict: one value stays a string, a repeated name becomes a list."""
     if files:  # any file part, even an empty one: refuse rather than drop it silently
         raise PayloadError("File uploads are not supported", code="uploads_not_supported")
-    return {name: values[0] if len(values) == 1 else values for name, values in form.lists()}
+    fields = {name: values[0] if len(values) == 1 else values for name, values in form.lists()}
+    refuse_unencodable(fields)
+    return fields
+
+
+def refuse_unencodable(value):
+    """invalid_text for text that cannot be stored as UTF-8: a lone surrogate anywhere, NUL in a name."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for name in node:
+                if "\x00" in name:
+                    raise PayloadError("Field names cannot contain NUL characters", code="invalid_text")
+                stack.append(name)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise PayloadError("The text is not valid Unicode (a lone surrogate)", code="invalid_text") from None
 
 
 def refuse_read_only(body):
@@ -107,41 +147,3 @@ def refuse_read_only(body):
             raise PayloadError(f"{name} is read-only", code="read_only_field")
 
 
-def contact_fields(body):
-    """(raw email, other fields) of a create request; control fields dropped."""
-    refuse_read_only(body)
-    if "email" not in body or body["email"] in (None, ""):
-        raise PayloadError("email is required", code="email_required")
-    fields = {name: value for name, value in body.items() if name not in CONTROL_FIELDS and name != "email"}
-    return body["email"], fields
-
-
-def is_spam(body):
-    """The honeypot: people never see the hidden _gotcha field, so anything in it was typed by a bot."""
-    return bool(body.get("_gotcha"))
-
-
-def is_true(value):
-    """A yes/no control field from JSON (true) or a form ("true", "1", "on", "yes")."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "on", "yes")
-    return value is True or value == 1
-
-
-def codefreeform_fields(body):
-    """(email, other fields) of a /api/contact-api/ post; PayloadError naming every bad field."""
-    errors = {name: [f"{name} is read-only"] for name in READ_ONLY_FIELDS if name in body}
-    for name in CODEFREEFORM_REQUIRED:
-        value = body.get(name)
-        if value is None or isinstance(value, str) and not value.strip():
-            errors[name] = [REQUIRED]
-    if "email" not in errors:
-        try:
-            normalise_email(body["email"])
-        except InvalidEmail as error:
-            errors["email"] = [str(error)]
-    if errors:
-        message = " ".join(f"{name}: {' '.join(problems)}" for name, problems in errors.items())
-        raise PayloadError(message, errors=errors)
-    fields = {name: value for name, value in body.items() if name not in CODEFREEFORM_CONTROL_FIELDS + ("email",)}
-    return body["email"], fields

@@ -3,9 +3,9 @@
 Publishable keys (public forms): per client IP and per key. Secret keys (backends): per key only, so a bulk
 import is never throttled by its address. Requests without a valid key count against their IP.
 
-The key is known only once the view has read the body, so the views call `enforce()` after authentication
-rather than decorating the route: each rule below is a Flask-Limiter limit on a small function, checked when
-that function runs. Limits are read from the config on every request; the buckets are shared by all
+The public doors count the client's IP first, before the body is read (so malformed bodies are limited
+too), then the key once the body named it (submit.py); secret-key endpoints call `enforce()` after
+authentication. Each rule below is a Flask-Limiter limit on a small function, checked when that function runs. Limits are read from the config on every request; the buckets are shared by all
 endpoints (scope), so one key has one budget whichever door it uses.
 """
 import math
@@ -26,20 +26,15 @@ def calling_key():
     return g.principal.key_id
 
 
-per_client_ip = limiter.shared_limit(
-    configured("RATELIMIT_PUBLIC_IP"), scope="public-ip", key_func=get_remote_address
-)
-
-
-@per_client_ip
-def _count_anonymous():
-    """A request whose key was missing or invalid."""
+@limiter.shared_limit(configured("RATELIMIT_PUBLIC_IP"), scope="public-ip", key_func=get_remote_address)
+def count_client_ip():
+    """Count a request against its client's IP: every request to a public door before its body is judged,
+    and every request whose key is missing or invalid."""
 
 
 @limiter.shared_limit(configured("RATELIMIT_PUBLIC_KEY"), scope="public-key", key_func=calling_key)
-@per_client_ip  # innermost is listed first, so the X-RateLimit headers describe the visitor's own budget
 def _count_publishable():
-    """A request with a publishable key: both limits are checked together, the first one used up answers."""
+    """A publishable key's own budget, whatever address its visitors come from."""
 
 
 @limiter.shared_limit(configured("RATELIMIT_SECRET_KEY"), scope="secret-key", key_func=calling_key)
@@ -47,17 +42,21 @@ def _count_secret():
     """A request with a secret key."""
 
 
-def enforce():
-    """Count this request against the limits for g.principal (none: anonymous); RateLimitExceeded is a 429."""
-    principal = g.get("principal")
-    if principal is None:
-        _count_anonymous()
-    elif principal.is_secret:
+def count_key(principal):
+    """Count this request against principal's key (g.principal); RateLimitExceeded is a 429."""
+    if principal.is_secret:
         _count_secret()
     else:
         _count_publishable()
 
 
+def enforce():
+    """Count a secret-key endpoint's request: against the key in g.principal, else (no valid key) the IP."""
+    principal = g.get("principal")
+    if principal is None:
+        count_client_ip()
+    else:
+        count_key(principal)
 
 _WARNED = "contactapi.ratelimit_degraded_warned"  # app.extensions key: this worker has logged it
 

@@ -61,6 +61,28 @@ def test_cli_upgrade_on_a_new_file(tmp_path):
         db.engine.dispose()
 
 
+def test_0003_keeps_every_key_and_adds_empty_visitor_pages(fresh_database_url):
+    """A database written by the previous release (at 0001) keeps its keys through the upgrade."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
+                                    "VALUES (1, 'o@example.com', 0, '2026-01-01')"))
+            connection.execute(text(
+                "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+                "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+                "'active', '[\"example.com\"]', true, '2026-01-01')"))
+        upgrade()  # 0003, wherever it sits in the chain
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT id, name, domains, success_url, thank_you_message "
+                                          "FROM api_keys")).one()
+        domains = row.domains if isinstance(row.domains, list) else json.loads(row.domains)
+        assert (row.id, row.name, domains, row.success_url, row.thank_you_message) == (
+            "key_old", "Shop", ["example.com"], None, None)
+        db.engine.dispose()
+
+
 def test_upgrading_a_database_of_the_previous_release_keeps_every_row(fresh_database_url):
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
     rows = {

@@ -5,9 +5,7 @@ from flask import g, request
 
 from .. import keys, ratelimits
 from ..errors import render_error
-
-INVALID_KEY = "Invalid API key."
-DOMAIN_MISMATCH = "Verification key domain mismatch."
+from ..submit import INVALID_KEY, MISSING_KEY
 
 
 class AuthError(Exception):
@@ -31,7 +29,7 @@ def bearer_key():
 def authenticate(raw_key, secret_only):
     """The Principal for raw_key, or AuthError: 401 for every kind of bad key, 403 for the wrong kind."""
     if raw_key is None:
-        raise AuthError(401, "Missing API key. Send Authorization: Bearer <key>.", "missing_api_key")
+        raise AuthError(401, MISSING_KEY, "missing_api_key")
     principal = keys.authenticate(raw_key)
     if principal is None:
         raise AuthError(401, INVALID_KEY, "invalid_api_key")

@@ -1,48 +1,27 @@
 """/v1/contacts: create (upsert), list, get, patch, delete, and a contact's submissions."""
-from flask import after_this_request, current_app, g, redirect, request, url_for
+from flask import after_this_request, current_app, g, request
 
-from .. import contacts, notifications, origins, ratelimits
+from .. import contacts, cors, visitors
 from ..addresses import InvalidEmail
-from ..errors import is_browser_form, json_error, render_error
+from ..errors import is_browser_form, json_error
 from ..pagination import InvalidPage, page_request
-from ..payloads import PayloadError, contact_fields, is_spam, json_body, refuse_read_only, submitted_body
-from . import bp, cors
-from .auth import DOMAIN_MISMATCH, AuthError, authenticate, bearer_key, secret_key_required
+from ..payloads import PayloadError, json_body, refuse_read_only
+from ..submit import Door, SubmitError, Visit, submit
+from . import bp
+from .auth import bearer_key, secret_key_required
 from .idempotency import idempotent
 
+DOOR = Door("v1", secret_keys=True)
+# The stable codes the flow raises that /v1 shows otherwise: a disabled key is just an invalid one here.
+PUBLIC_CODES = {"key_disabled": "invalid_api_key"}
 
 
-
-def _origin_and_referer():
-    return request.headers.get("Origin"), request.headers.get("Referer")
-
-
-def _redirect_target(principal, body):
-    """Where a browser form goes after success: an admitted _next, else the hosted thank-you page."""
-    target = body.get("_next")
-    if isinstance(target, str) and origins.redirect_allowed(target, principal.domains, *_origin_and_referer()):
-        return target
-    return url_for("forms.thanks")
-
-
-def _as_answered(principal, contact, fields):
-    """The contact as this caller may see it. A publishable key is public, so its caller gets back
-    only what it sent, never the fields stored by earlier submissions for the same email."""
-    if principal.is_secret:
-        return contact
-    return {"id": contact["id"], "email": contact["email"], **fields,
-            "created_at": contact["created_at"], "updated_at": contact["updated_at"]}
-
-
-def _authenticate_and_count(raw_key):
-    """The caller's Principal (also in g.principal), after counting the request against its rate limits."""
-    try:
-        g.principal = authenticate(raw_key, secret_only=False)
-    except AuthError:
-        ratelimits.enforce()  # a missing or bad key still counts against the client's IP
-        raise
-    ratelimits.enforce()
-    return g.principal
+def _answer(submitted):
+    """The contact as this caller may see it: a secret key gets it whole (201 new, 200 existing); a
+    publishable key, being public, always 201 with only what it sent, so it learns nothing of what is stored."""
+    if submitted.principal.is_secret and submitted.contact is not None:
+        return submitted.contact, 201 if submitted.created else 200
+    return {"id": submitted.contact_id, "email": submitted.email, **submitted.fields}, 201
 
 
 @bp.route("/contacts", methods=["OPTIONS"])
@@ -55,27 +34,14 @@ def create_contact_preflight():
 def create_contact():
     after_this_request(cors.add_headers)
     try:
-        body = submitted_body(request, current_app.config["MAX_JSON_DEPTH"])
-        raw_key = bearer_key()
-        if raw_key is None and isinstance(body.get("access_key"), str):
-            raw_key = body["access_key"]
-        principal = _authenticate_and_count(raw_key)
-        if not principal.is_secret and not origins.key_admits(principal.domains, *_origin_and_referer()):
-            raise AuthError(403, DOMAIN_MISMATCH, "domain_mismatch")
-        if is_spam(body):
-            # A bot filled the hidden field: it is told it succeeded, and nothing is kept.
-            return redirect(_redirect_target(principal, body), 303) if is_browser_form() else {"success": True}
-        email, fields = contact_fields(body)
-        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id,
-                                           source=contacts.Source.from_headers(request.headers))
-    except AuthError as error:
-        return error.response()
-    except (PayloadError, InvalidEmail) as error:
-        return render_error(getattr(error, "status", 400), str(error), getattr(error, "code", "invalid_email"))
-    notifications.notify_owner(principal, contact, fields, created)
+        submitted = submit(DOOR, Visit.of(request, bearer_key=bearer_key()))
+    except SubmitError as error:
+        if is_browser_form():
+            return visitors.after_failure(error, request.referrer, request.origin)
+        return json_error(error.status, error.message, PUBLIC_CODES.get(error.code, error.code))
     if is_browser_form():
-        return redirect(_redirect_target(principal, body), 303)
-    return _as_answered(principal, contact, fields), 201 if created else 200
+        return visitors.after_success(submitted)
+    return _answer(submitted)
 
 
 @bp.get("/contacts", provide_automatic_options=False)
@@ -99,7 +65,7 @@ def get_contact(contact_id):
 @idempotent
 def patch_contact(contact_id):
     try:
-        changes = json_body(request, current_app.config["MAX_JSON_DEPTH"])
+        changes = json_body(request, current_app.config["MAX_JSON_DEPTH"], current_app.config["MAX_CONTENT_LENGTH"])
         refuse_read_only(changes)
         if "email" in changes and changes["email"] is None:
             raise PayloadError("email cannot be removed", code="email_required")

@@ -1,6 +1,10 @@
-"""Browser form posts: the hosted thank-you page and codefreeform's /api/contact-api/."""
+"""The public form doors other services' clients know, and the pages their visitors see:
+codefreeform's /api/contact-api/, Formspree's /f/<key>, Web3Forms' /submit, the hosted thank-you page."""
 from flask import Blueprint
 
-bp = Blueprint("forms", __name__)
+from .. import ratelimits
 
-from . import views  # noqa: E402,F401
+bp = Blueprint("forms", __name__)
+bp.after_request(ratelimits.add_standard_headers)
+
+from . import codefreeform, formspree, views, web3forms  # noqa: E402,F401

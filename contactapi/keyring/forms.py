@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from .. import keys
+from .. import keys, origins
 from ..addresses import InvalidEmail, normalise_email
 
 KIND_CHOICES = [
@@ -89,3 +89,25 @@ class DomainsForm(FlaskForm):
         except ValueError as error:
             raise ValidationError(str(error)) from None
 
+
+
+class VisitorPagesForm(FlaskForm):
+    """What a publishable key's visitors see after sending its form."""
+
+    success_url = StringField(
+        "Redirect after a submission", validators=[Length(max=2000)], render_kw={"type": "url"},
+        description="Optional: a page of your site (https://…). Empty = our thank-you page below. "
+                    "A form's own _next or redirect field still wins.")
+    thank_you_message = TextAreaField(
+        "Thank-you message", validators=[Length(max=1000)], render_kw={"rows": 3},
+        description="Optional: shown on our thank-you page instead of \"Your message has been sent.\"")
+
+    def __init__(self, key, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.key = key
+
+    def validate_success_url(self, field):
+        field.data = (field.data or "").strip()
+        if field.data and not origins.redirect_allowed(field.data, self.key.domains, field.data, None):
+            where = "on " + ", ".join(self.key.domains) if self.key.domains else "an http(s) address"
+            raise ValidationError(f"Enter a full address {where}, like https://example.com/thanks.")

@@ -3,7 +3,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import keys
 from . import bp
-from .forms import DomainsForm, NewKeyForm
+from .forms import DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
 from .snippet import form_snippet, key_created_page
 
@@ -24,9 +24,13 @@ def _render_keys(form, status=200):
     return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
 
 
-def _render_key(key, domains_form, status=200):
+def _render_key(key, domains_form=None, pages_form=None, status=200):
     snippet = form_snippet(key.public_value) if key.public_value else None
-    return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form), status
+    domains_form = domains_form or DomainsForm(key, data={"domains": key.domains})
+    pages_form = pages_form or VisitorPagesForm(
+        key, data={"success_url": key.success_url or "", "thank_you_message": key.thank_you_message or ""})
+    return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
+                           pages_form=pages_form), status
 
 
 @bp.get("/dashboard/keys")
@@ -52,8 +56,7 @@ def create_key():
 @bp.get("/dashboard/keys/<key_id>")
 @account_required
 def key_page(key_id):
-    key = _own_key(key_id)
-    return _render_key(key, DomainsForm(key, data={"domains": key.domains}))
+    return _render_key(_own_key(key_id))
 
 
 @bp.post("/dashboard/keys/<key_id>/disable")
@@ -93,7 +96,7 @@ def edit_domains(key_id):
     key = _own_key(key_id)
     form = DomainsForm(key)
     if not form.validate():
-        return _render_key(key, form, 400)
+        return _render_key(key, domains_form=form, status=400)
     keys.set_domains(key, form.domains.data)
     if key.domains:
         flash(f"Saved. This key now works on {', '.join(key.domains)} and their subdomains, nowhere else.")
@@ -111,4 +114,18 @@ def set_notify(key_id):
         abort(400, "notify must be on or off")
     keys.set_notify(key, choice == "on")
     flash("You will get an email for each submission." if key.notify else "Submission emails are off.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/visitor-pages")
+@account_required
+def edit_visitor_pages(key_id):
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    form = VisitorPagesForm(key)
+    if not form.validate():
+        return _render_key(key, pages_form=form, status=400)
+    keys.set_visitor_pages(key, form.success_url.data, (form.thank_you_message.data or "").strip())
+    flash("Saved: what visitors see after sending your form.")
     return _back_to(key)

@@ -121,24 +121,25 @@ def test_without_an_admitted_success_url_the_thank_you_page(client, pub_key, suc
     if success_url:
         data["success_url"] = success_url
     response = form(client, data)
-    assert response.status_code == 303 and response.headers["Location"] == "/thanks"
+    assert response.status_code == 303 and response.headers["Location"].startswith("/thanks?k=key_")
 
 
 def test_a_failed_form_post_goes_to_an_admitted_error_url(client, pub_key, stored):
     data = {"access_key": pub_key, "email": "a@example.com", "error_url": "https://example.com/oops"}
     response = form(client, data)
-    assert response.status_code == 303 and response.headers["Location"] == "https://example.com/oops"
+    assert response.status_code == 303 and response.headers["Location"] == "https://example.com/oops?error=field_required"
     data["error_url"] = "https://evil.net/oops"
     page = form(client, data)
     assert page.status_code == 400 and page.mimetype == "text/html"
-    assert "message: This field is required." in page.get_data(as_text=True)
+    assert "Please fill in every required field." in page.get_data(as_text=True)
     assert stored() == []
 
 
 def test_a_form_from_another_site_gets_an_html_page(client, pub_key, stored):
     data = {"access_key": pub_key, "email": "a@example.com", "message": "Hi"}
     page = form(client, data, {**BROWSER, "Origin": "https://evil.net"})
-    assert page.status_code == 400 and "Verification key domain mismatch." in page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert "This form only accepts messages from its own website." in page.get_data(as_text=True)
     assert stored() == []
 
 
@@ -156,3 +157,13 @@ def test_not_email_sent_skips_the_notification(mail_app, make_key, stored, flag,
     settle_mail(mail_app)
     assert len(mail_app.inbox.messages) == mails
     assert stored() == [("a@example.com", {"message": "Hi"})]
+
+
+def test_cors_exactly_like_v1(client, pub_key):
+    preflight = client.options(URL, headers={"Origin": SITE, "Access-Control-Request-Method": "POST",
+                                             "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == SITE
+    ok = send(client, pub_key, email="a@example.com", message="Hi")
+    assert ok.status_code == 200 and ok.headers["Access-Control-Allow-Origin"] == SITE
+    refused = send(client, pub_key, origin="https://evil.net", email="a@example.com", message="Hi")
+    assert refused.status_code == 400 and refused.headers["Access-Control-Allow-Origin"] == "https://evil.net"

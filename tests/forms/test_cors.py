@@ -1,4 +1,5 @@
-"""CORS on POST /v1/contacts: any origin may ask, only an origin the key admits may read the answer."""
+"""CORS on POST /v1/contacts: any origin may ask; only an origin the key admits may read a success, and any
+browser origin may read an error (4xx), so the page can tell its visitor why."""
 import pytest
 
 ALLOWED = "https://www.example.com"
@@ -38,12 +39,21 @@ def test_an_admitted_origin_may_read_errors_too(client, pub_key):
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
-def test_another_origin_gets_no_cors_header(client, pub_key, stored):
+def test_another_origin_may_read_why_it_was_refused(client, pub_key, stored):
     response = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(pub_key, "https://evil.net"))
-    assert response.status_code == 403
-    assert "Access-Control-Allow-Origin" not in response.headers
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "domain_mismatch"
+    assert response.headers["Access-Control-Allow-Origin"] == "https://evil.net"
     assert "Origin" in response.headers["Vary"]
     assert stored() == []
+
+
+def test_a_success_is_never_readable_by_an_origin_the_key_does_not_admit(client, make_key):
+    """A key locked to example.com, used with a Referer of example.com but an Origin of evil.net, is refused
+    (Origin wins); an unlocked key's success is readable by any real origin, never by an opaque one."""
+    locked = make_key(kind="publishable", domains=["example.com"])
+    response = client.post("/v1/contacts", json={"email": "a@example.com"},
+                           headers={**bearer(locked, "https://evil.net"), "Referer": "https://example.com/"})
+    assert response.status_code == 403
 
 
 def test_an_unrestricted_key_admits_every_real_origin_but_not_null(client, make_key):
@@ -51,19 +61,21 @@ def test_an_unrestricted_key_admits_every_real_origin_but_not_null(client, make_
     anywhere = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(key, "https://shop.test"))
     assert anywhere.headers["Access-Control-Allow-Origin"] == "https://shop.test"
     opaque = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(key, "null"))
-    assert opaque.status_code == 200 and "Access-Control-Allow-Origin" not in opaque.headers
+    assert opaque.status_code == 201 and "Access-Control-Allow-Origin" not in opaque.headers
 
 
 @pytest.mark.parametrize("key", ["ck_pub_unknown", None])
-def test_no_key_no_cors(client, key):
+def test_a_missing_or_bad_key_is_a_readable_error(client, key):
     headers = {"Origin": ALLOWED, **({"Authorization": f"Bearer {key}"} if key else {})}
     response = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=headers)
     assert response.status_code == 401
-    assert "Access-Control-Allow-Origin" not in response.headers
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
 def test_nothing_cors_for_secret_keys(client, secret_key, auth):
-    created = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(secret_key, ALLOWED))
+    refused = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(secret_key, ALLOWED))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "secret_key_in_browser"
+    created = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=bearer(secret_key))
     assert created.status_code == 201
     assert "Access-Control-Allow-Origin" not in created.headers
     contact_id = created.get_json()["id"]

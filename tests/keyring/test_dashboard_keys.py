@@ -210,3 +210,26 @@ def test_a_sign_in_lasts_twelve_hours(owner, monkeypatch):
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: eleven_hours_on + 3600 + 5)
     response = owner.get("/dashboard/keys")
     assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+def test_a_key_sets_what_its_visitors_see(app, owner, client):
+    post_form(owner, "/dashboard/keys", "/dashboard/keys", kind="publishable", name="Shop", domains="example.com")
+    [(key_id, *_rest)] = keys_of(app, "owner@example.com")
+    page = f"/dashboard/keys/{key_id}"
+    refused = post_form(owner, page, f"{page}/visitor-pages", success_url="https://evil.net/x", thank_you_message="")
+    assert refused.status_code == 400 and "Enter a full address on example.com" in refused.get_data(as_text=True)
+    saved = post_form(owner, page, f"{page}/visitor-pages", success_url="",
+                      thank_you_message="Thanks! We answer within a day.")
+    assert saved.status_code == 303
+    thanks = client.get(f"/thanks?k={key_id}").get_data(as_text=True)
+    assert "Thanks! We answer within a day." in thanks
+    post_form(owner, page, f"{page}/visitor-pages", success_url="https://www.example.com/merci", thank_you_message="")
+    with app.app_context():
+        from contactapi.extensions import db
+        key = db.session.get(ApiKey, key_id)
+        assert (key.success_url, key.thank_you_message) == ("https://www.example.com/merci", None)
+        raw = key.public_value
+        db.session.remove()
+    landed = client.post("/v1/contacts", data={"access_key": raw, "email": "a@example.com"},
+                         headers={"Origin": "https://example.com", "Accept": "text/html"})
+    assert landed.status_code == 303 and landed.headers["Location"] == "https://www.example.com/merci"

@@ -1,0 +1,185 @@
+"""The one submit flow every public door calls.
+
+count the client → read the body (the one reader) → authenticate the key → refuse secret keys from browsers
+→ domain lock → spam checks → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
+a stable code, the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
+from dataclasses import dataclass, field as dataclass_field
+
+from flask import current_app, g
+from flask_limiter.errors import RateLimitExceeded
+
+from . import contacts, keys, notifications, origins, ratelimits, spam
+from .errors import FORM_TYPES, MESSAGES
+from .ids import random_id
+from .payloads import PayloadError, submitted_body
+from .submission_fields import Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of
+
+__all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
+
+MISSING_KEY = "Missing API key. Send Authorization: Bearer <key>."
+INVALID_KEY = "Invalid API key."
+SECRET_IN_BROWSER = "Secret keys must never be used in a web page: use a publishable key (ck_pub_…) here."
+DOMAIN_MISMATCH = "Verification key domain mismatch."
+SUCCESS_TARGETS = ("_next", "redirect", "success_url")
+ERROR_TARGETS = ("_error", "error_url")
+
+
+class SubmitError(Exception):
+    """A submission refused: status, message, stable code, the field at fault (or None) and every problem.
+
+    principal (when the key was known) and error_url (an admitted `_error`/`error_url`) let the door answer."""
+
+    def __init__(self, status, message, code, field=None, problems=None):
+        super().__init__(message)
+        self.status, self.message, self.code, self.field = status, message, code, field
+        self.problems = tuple(problems or [Problem(field, message, code)])
+        self.principal, self.error_url = None, None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What the flow needs from the HTTP request, read by the door (no request object past this point)."""
+
+    read_body: object                # () → the body as a dict; PayloadError when it is refused
+    bearer_key: str | None = None    # from Authorization: Bearer
+    path_key: str | None = None      # /f/<key>: wins over any access_key in the body
+    origin: str | None = None
+    referer: str | None = None
+    form_body: bool = False          # the body is a form post (urlencoded or multipart)
+    source: contacts.Source = contacts.Source()  # the page and browser the submission came from (never the IP)
+
+    @property
+    def from_browser(self):
+        return self.form_body or self.origin is not None
+
+    @classmethod
+    def of(cls, request, bearer_key=None, path_key=None):
+        config = current_app.config
+        return cls(
+            read_body=lambda: submitted_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"]),
+            bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
+            referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
+            source=contacts.Source.from_headers(request.headers),
+        )
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A submission the flow accepted. spam: a honeypot was filled: nothing was stored, contact is None, and
+    contact_id, email and fields are what a real success would have shown, so the bot cannot tell."""
+
+    principal: keys.Principal
+    contact_id: str
+    email: str | None
+    fields: dict
+    contact: dict | None = None
+    created: bool = False
+    spam: bool = False
+    next_url: str | None = None      # where a browser goes now: an admitted _next, else the key's default
+    controls: Controls = dataclass_field(default_factory=Controls)
+
+
+def submit(door, visit):
+    """Run one submission through the flow; returns Submitted or raises SubmitError."""
+    body, principal = {}, None
+    try:
+        early = _count_client(visit)
+        body = _read(visit)
+        principal = _authenticate(visit, body, early)
+        _refuse_secret_keys_from_browsers(door, visit, principal)
+        if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
+            raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
+        if spam.is_spam(principal, body):
+            fields = control_free(door, body)
+            email = fields.pop("email", None)  # told it worked: a success like any other, nothing kept
+            return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields,
+                             spam=True, next_url=_success_target(principal, visit, body))
+        email, fields = _fields(door, body)
+        contact, created = _store(principal, email, fields, visit.source)
+    except SubmitError as error:
+        error.principal = error.principal or principal
+        error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
+        raise
+    controls = controls_of(door, body, contact["email"])
+    if controls.notify:
+        notifications.notify_owner(principal, contact, fields, created, subject=controls.subject,
+                                   reply_to=controls.reply_to, from_name=controls.from_name)
+    return Submitted(principal, contact["id"], contact["email"], fields, contact, created,
+                     next_url=_success_target(principal, visit, body), controls=controls)
+
+
+def _count_client(visit):
+    """Count the request before its body is judged: against a secret key in the header (a backend, never
+    limited by its address), else against the client's IP. Returns the header's key, if it is valid."""
+    principal = keys.authenticate(visit.bearer_key) if visit.bearer_key else None
+    try:
+        if principal is not None and principal.is_secret:
+            g.principal = principal
+            ratelimits.count_key(principal)
+        else:
+            ratelimits.count_client_ip()
+    except RateLimitExceeded:
+        raise SubmitError(429, MESSAGES[429], "rate_limited") from None
+    return principal
+
+
+def _read(visit):
+    try:
+        return visit.read_body()
+    except PayloadError as error:
+        raise SubmitError(error.status, error.message, error.code) from None
+
+
+def _authenticate(visit, body, header_principal):
+    raw_key = next((key for key in (visit.path_key, visit.bearer_key) if key is not None), body.get("access_key"))
+    if raw_key is None or raw_key == "" and visit.bearer_key is None:
+        raise SubmitError(401, MISSING_KEY, "missing_api_key", field="access_key")
+    if isinstance(raw_key, str):
+        raw_key = raw_key.strip()
+    principal = header_principal if raw_key == visit.bearer_key else keys.authenticate(raw_key)
+    if principal is None and keys.is_disabled(raw_key):
+        raise SubmitError(401, INVALID_KEY, "key_disabled", field="access_key")
+    if principal is None:
+        raise SubmitError(401, INVALID_KEY, "invalid_api_key", field="access_key")
+    g.principal = principal
+    if not principal.is_secret:
+        try:
+            ratelimits.count_key(principal)
+        except RateLimitExceeded:
+            raise SubmitError(429, MESSAGES[429], "rate_limited") from None
+    return principal
+
+
+def _refuse_secret_keys_from_browsers(door, visit, principal):
+    if principal.is_secret and (visit.from_browser or not door.secret_keys):
+        raise SubmitError(403, SECRET_IN_BROWSER, "secret_key_in_browser", field="access_key")
+
+
+def _fields(door, body):
+    try:
+        return contact_fields(door, body)
+    except FieldsRefused as refused:
+        raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
+
+
+def _store(principal, email, fields, source):
+    try:
+        return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,
+                               keep_fields_when_full=not principal.is_secret)
+    except contacts.ContactTooLarge as error:
+        raise SubmitError(413, str(error), "contact_too_large") from None
+
+
+def _admitted_target(principal, visit, body, names):
+    """The first of these URL fields that the key's domain rule admits, else None."""
+    if principal is None:
+        return None
+    for name in names:
+        url = body.get(name)
+        if isinstance(url, str) and origins.redirect_allowed(url, principal.domains, visit.origin, visit.referer):
+            return url.strip()
+    return None
+
+
+def _success_target(principal, visit, body):
+    return _admitted_target(principal, visit, body, SUCCESS_TARGETS) or principal.success_url
