@@ -47,11 +47,12 @@ def ids_on(page):
     return re.findall(r'name="ids" value="(sub_[A-Za-z0-9]+)"', page.get_data(as_text=True))
 
 
-def test_a_submission_keeps_its_page_and_browser_not_the_ip(app, client, named_key):
+def test_a_submission_keeps_its_page_and_browser_not_the_ip(app, client, named_key, make_key):
     raw, _ = named_key("Site")
     send(client, raw, {"email": "ada@example.com"}, Referer="https://site.example/contact?x=1",
          **{"User-Agent": "Firefox/140", "X-Forwarded-For": "203.0.113.9"})
-    send(client, raw, {"email": "bob@example.com"}, Origin="https://other.example")
+    # A page's fetch() carries an Origin, and pages use publishable keys (secret ones are refused there).
+    send(client, make_key(kind="publishable"), {"email": "bob@example.com"}, Origin="https://other.example")
     rows = stored(app)
     assert [(r["page"], r["user_agent"]) for r in rows][0] == ("https://site.example/contact?x=1", "Firefox/140")
     assert rows[1]["page"] == "https://other.example"
