@@ -28,3 +28,17 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "-": stdout; a
 errorlog = "-"
 # The control socket ($HOME/.gunicorn/gunicorn.ctl) is not used, and two servers on one host would fight over it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    # Each worker process drains the outbox in the background from the moment it boots (README: Deliveries).
+    from contactapi.deliveries import worker as deliveries
+
+    deliveries.start_embedded(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    # A delivery still being sent is not lost: its row is claimed again when its lease ends (logged).
+    from contactapi.deliveries import worker as deliveries
+
+    deliveries.stop_embedded(worker.wsgi, timeout=2)

@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database
+from . import database, deliveries
 from .config import DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, mail, migrate
@@ -76,6 +76,7 @@ def register_extensions(app):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    deliveries.init_app(app)
     # Every limit is checked where it applies (ratelimits.enforce, the key-request views); no default or
     # application-wide limits exist, so Flask-Limiter's own pass before every request only costs time
     # (about a tenth of a contact POST's CPU, profiled in-process).

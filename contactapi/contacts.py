@@ -4,6 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .addresses import normalise_email
 from .database import read_connection, write_connection, write_transaction
+from .deliveries import events
 from .extensions import db
 from .ids import random_id
 from .models import Account, Contact, JSONField, Submission, utcnow
@@ -85,10 +86,11 @@ def _locked(session, account_id, **where):
     return session.execute(select(contacts).where(*conditions).with_for_update()).first()
 
 
-def upsert(account_id, email, fields, key_id):
+def upsert(account_id, email, fields, key_id, then=None):
     """Create the contact for email, or overwrite the given fields of the existing one; atomic.
 
-    Returns (contact as JSON, created). The submission is recorded in the same transaction."""
+    Returns (contact as JSON, created). The submission is recorded in the same transaction, and so is
+    whatever then(connection, contact as JSON, created, submission id) writes (the deliveries it causes)."""
     email = normalise_email(email)
     now = utcnow()
     new_id = random_id("con_")
@@ -103,10 +105,13 @@ def upsert(account_id, email, fields, key_id):
             existing = connection.execute(_LOCK_BY_EMAIL, {"p_account": account_id, "p_email": email}).first()
             contact = {**existing._mapping, "fields": {**existing.fields, **fields}, "updated_at": now}
             connection.execute(_OVERWRITE_FIELDS, {"p_id": existing.id, "p_fields": contact["fields"], "p_now": now})
+        submission_id = random_id("sub_")
         connection.execute(_RECORD_SUBMISSION, {
-            "id": random_id("sub_"), "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
+            "id": submission_id, "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
             "fields": {"email": email, **fields}, "created_at": now,
         })
+        if then is not None:
+            then(connection, as_json(contact), created, submission_id)
     return as_json(contact), created
 
 
@@ -147,21 +152,25 @@ def patch(account_id, contact_id, changes):
             session.execute(
                 update(contacts).where(contacts.c.id == contact_id).values(email=email, fields=fields, updated_at=now)
             )
+            updated = as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now})
+            events.queue_event(session, account_id, "contact.updated", updated)
     except IntegrityError:  # another writer took the address between our check and our update
         raise EmailTaken() from None
-    return as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now})
+    return updated
 
 
 def remove(account_id, contact_id):
     """Delete a contact and its submissions."""
     with write_transaction() as session:
-        deleted = session.execute(
+        row = session.execute(
             delete(contacts).where(contacts.c.id == contact_id, contacts.c.account_id == account_id)
-        ).rowcount
-        if not deleted:
+            .returning(contacts.c.email)
+        ).first()
+        if row is None:
             raise ContactNotFound(contact_id)
         session.execute(delete(submissions).where(submissions.c.contact_id == contact_id))
         _change_count(session, account_id, -1)
+        events.queue_event(session, account_id, "contact.deleted", {"id": contact_id, "email": row.email})
 
 
 def list_page(account_id, page, page_size, email=None):

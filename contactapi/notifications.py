@@ -1,17 +1,11 @@
-"""Owner notifications: one email per stored submission, when the key's notification flag is on."""
+"""What a stored submission causes: the owner's notification email (when the key's flag is on) and the
+account's webhook events, all queued in the submission's own transaction (contacts.upsert's `then`)."""
 import json
 
 from flask import current_app
 
 from . import mailer
-
-SUBJECT_LENGTH = 120
-
-
-def _one_line(text):
-    """Text safe for a Subject header: no line breaks (header injection), not too long."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= SUBJECT_LENGTH else text[: SUBJECT_LENGTH - 1] + "…"
+from .deliveries import events, queue
 
 
 def _shown(value):
@@ -19,28 +13,38 @@ def _shown(value):
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def subject_for(contact, fields):
-    subject = fields.get("subject")
+def subject_for(contact, fields, subject=None):
+    """The form's own subject when it sent one, else one naming the submitter."""
+    subject = subject if subject is not None else fields.get("subject")
     if isinstance(subject, str) and subject.strip():
-        return _one_line(f"New submission: {subject}")
-    return _one_line(f"New submission from {contact['email']}")
+        return mailer.one_line(f"New submission: {subject}")
+    return mailer.one_line(f"New submission from {contact['email']}")
 
 
-def notify_owner(principal, contact, fields, created):
-    """Email the key's owner about a submission that was just stored, after the response.
-
-    Returns the mail's Future, or None when the key does not notify. Sending happens on the mailer's
-    background threads: a slow or dead mail server neither slows nor fails the submission, and a failure
-    is logged there."""
-    if not principal.notify:
-        return None
-    return mailer.send_later(
-        principal.owner_email,
-        subject_for(contact, fields),
-        "notification",
-        contact=contact,
-        fields=[(name, _shown(value)) for name, value in fields.items()],
-        created=created,
-        key_id=principal.key_id,
-        base_url=current_app.config["BASE_URL"],
+def owner_mail(principal, contact, fields, created, subject=None, reply_to=None, from_name=None):
+    """The notification to the key's owner: Reply-To the submitter, so the owner just replies."""
+    base_url = current_app.config["BASE_URL"]
+    headers = {"Reply-To": reply_to or contact["email"]}
+    return mailer.outgoing(
+        principal.owner_email, subject_for(contact, fields, subject), "notification",
+        topic="notification", account_id=principal.account_id, about=contact["email"], headers=headers,
+        contact=contact, fields=[(name, _shown(value)) for name, value in fields.items()], created=created,
+        key_id=principal.key_id, base_url=base_url, from_name=from_name,
+        contact_url=f"{base_url}/dashboard/contacts/{contact['id']}",
     )
+
+
+def after_submission(principal, fields, mail_owner=True, subject=None, reply_to=None, from_name=None):
+    """The `then` of contacts.upsert for a submission through principal's key: queues its deliveries.
+
+    mail_owner=False skips the notification (a form's not_email_sent); subject, reply_to and from_name
+    are the form's own values for the owner's mail, when it sent them."""
+
+    def queue_deliveries(connection, contact, created, submission_id):
+        outgoing = events.for_submission(connection, principal.account_id, contact, created, fields,
+                                         principal.key_id, submission_id)
+        if mail_owner and principal.notify:
+            outgoing.append(owner_mail(principal, contact, fields, created, subject, reply_to, from_name))
+        queue(connection, *outgoing)
+
+    return queue_deliveries

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from contactapi import create_app
 from contactapi.config import TestConfig
+from contactapi.deliveries import worker
 from contactapi.extensions import db
 from tests.ports import free_port
 
@@ -63,6 +64,7 @@ def make_app(database_url):
 
     yield _make
     for app in apps:
+        worker.stop_embedded(app)
         with app.app_context():
             db.session.remove()
     on_test_database = [a for a in apps if a.config["SQLALCHEMY_DATABASE_URI"] == database_url]

@@ -64,12 +64,12 @@ def create_contact():
             # A bot filled the hidden field: it is told it succeeded, and nothing is kept.
             return redirect(_redirect_target(principal, body), 303) if is_browser_form() else {"success": True}
         email, fields = contact_fields(body)
-        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id)
+        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id,
+                                           then=notifications.after_submission(principal, fields))
     except AuthError as error:
         return error.response()
     except (PayloadError, InvalidEmail) as error:
         return render_error(getattr(error, "status", 400), str(error), getattr(error, "code", "invalid_email"))
-    notifications.notify_owner(principal, contact, fields, created)
     if is_browser_form():
         return redirect(_redirect_target(principal, body), 303)
     return _as_answered(principal, contact, fields), 201 if created else 200

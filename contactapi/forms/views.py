@@ -78,11 +78,11 @@ def contact_api():
         if is_spam(body):
             return _succeeded(body, principal)  # a bot filled the honeypot: told it worked, nothing kept
         email, fields = codefreeform_fields(body)
-        contact, created = contacts.upsert(principal.account_id, email, fields, principal.key_id)
+        mail_owner = not is_true(body.get("not_email_sent"))
+        contacts.upsert(principal.account_id, email, fields, principal.key_id,
+                        then=notifications.after_submission(principal, fields, mail_owner=mail_owner))
     except PayloadError as error:
         return _refused(body, FormRefused(error.status, error.message, error.errors))
     except FormRefused as error:
         return _refused(body, error)
-    if not is_true(body.get("not_email_sent")):
-        notifications.notify_owner(principal, contact, fields, created)
     return _succeeded(body, principal)

@@ -8,14 +8,10 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from ..addresses import InvalidEmail, normalise_email
 from ..errors import FORM_TYPES, codefreeform_error, html_error, wants_json
 from ..extensions import csrf, limiter
-from ..mailer import MailError
 from ..payloads import PayloadError, parse_json_object
 from ..ratelimits import configured
 from . import bp, emails, key_requests, signin
 from .forms import KeyRequestForm, SignInForm
-
-MAIL_DOWN = "We could not send the email right now. Please try again later."
-MAIL_RETRY_AFTER = {"Retry-After": "60"}
 
 
 def _json_body():
@@ -72,11 +68,7 @@ def request_key():
         return render_template("keyring/index.html", form=form), 400
     key_request = key_requests.KeyRequest(form.email.data, form.request_type.data, form.kind.data,
                                           tuple(form.domains.data))
-    try:
-        message = key_requests.fulfil(key_request)
-    except MailError:
-        return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
-    return render_template("keyring/sent.html", message=message)
+    return render_template("keyring/sent.html", message=key_requests.fulfil(key_request))
 
 
 def _answer_json():
@@ -86,11 +78,7 @@ def _answer_json():
         return codefreeform_error(error.status, error.message)
     except key_requests.InvalidKeyRequest as error:
         return codefreeform_error(400, str(error), error.errors)
-    try:
-        message = key_requests.fulfil(key_request)
-    except MailError:
-        return codefreeform_error(503, MAIL_DOWN, headers=MAIL_RETRY_AFTER)
-    return {"success": True, "message": message}
+    return {"success": True, "message": key_requests.fulfil(key_request)}
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -103,10 +91,7 @@ def sign_in():
         return render_template("keyring/signin.html", form=form)
     if not form.validate():
         return render_template("keyring/signin.html", form=form), 400
-    try:
-        emails.send_sign_in(form.email.data)
-    except MailError:
-        return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
+    emails.send_sign_in(form.email.data)
     message = (f"Check your inbox at {form.email.data}: we sent a sign-in link. "
                f"It works once, within {emails.link_minutes()} minutes.")
     return render_template("keyring/sent.html", message=message)
