@@ -142,7 +142,9 @@ def gunicorn(database_url, app):
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
+    _start.processes = servers  # the masters started, newest last
     yield _start
     for process in servers:
-        process.terminate()
-        process.wait(10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)
