@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/v1")
 
-from . import contacts, openapi  # noqa: E402,F401  (views register themselves on bp)
+from . import contacts, openapi, webhooks  # noqa: E402,F401  (views register themselves on bp)
