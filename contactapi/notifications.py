@@ -3,9 +3,29 @@ account's webhook events, all queued in the submission's own transaction (contac
 import json
 
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import mailer
 from .deliveries import events, queue
+
+UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
+
+
+def _unsubscribe_serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(key_id):
+    """The one-click link (RFC 8058) that turns this key's notifications off; it never expires."""
+    return f"{current_app.config['BASE_URL']}/unsubscribe/{_unsubscribe_serializer().dumps({'key': key_id})}"
+
+
+def key_to_unsubscribe(token):
+    """The key id an unsubscribe token names, or None when the token is not ours."""
+    try:
+        return _unsubscribe_serializer().loads(token).get("key")
+    except (BadSignature, AttributeError):
+        return None
 
 
 def _shown(value):
@@ -24,13 +44,15 @@ def subject_for(contact, fields, subject=None):
 def owner_mail(principal, contact, fields, created, subject=None, reply_to=None, from_name=None):
     """The notification to the key's owner: Reply-To the submitter, so the owner just replies."""
     base_url = current_app.config["BASE_URL"]
-    headers = {"Reply-To": reply_to or contact["email"]}
+    unsubscribe = unsubscribe_url(principal.key_id)
+    headers = {"Reply-To": reply_to or contact["email"], "List-Unsubscribe": f"<{unsubscribe}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return mailer.outgoing(
         principal.owner_email, subject_for(contact, fields, subject), "notification",
         topic="notification", account_id=principal.account_id, about=contact["email"], headers=headers,
         contact=contact, fields=[(name, _shown(value)) for name, value in fields.items()], created=created,
         key_id=principal.key_id, base_url=base_url, from_name=from_name,
-        contact_url=f"{base_url}/dashboard/contacts/{contact['id']}",
+        contact_url=f"{base_url}/dashboard/contacts/{contact['id']}", unsubscribe_url=unsubscribe,
     )
 
 

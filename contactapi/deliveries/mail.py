@@ -8,7 +8,7 @@ import socket
 import threading
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from flask import current_app
 
@@ -33,6 +33,9 @@ def compose(message, sender):
     """The EmailMessage for a stored message: multipart/alternative, both parts quoted-printable."""
     mail = EmailMessage(policy=SMTP)
     mail["Subject"] = one_line(message["subject"])
+    if message.get("from_name"):
+        display, address = parseaddr(sender)
+        sender = formataddr((f"{one_line(message['from_name'], 80)} via {display or 'contactapi'}", address))
     mail["From"] = sender
     mail["To"] = _deliverable(message["to"])
     mail["Date"] = formatdate(usegmt=True)

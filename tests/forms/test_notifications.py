@@ -150,3 +150,47 @@ def test_a_30_kb_line_arrives_whole_with_no_line_over_998_octets(mail_app, make_
     assert max(len(line) for line in mail_app.inbox.raw[0].splitlines()) <= 998
     assert long_line in Inbox.text_of(mail) and long_line in Inbox.html_of(mail)
     assert [d["status"] for d in deliveries_of(mail_app)] == ["delivered"]
+
+
+def test_the_owner_replies_to_the_submitter_and_the_link_goes_to_the_contact(mail_app, make_key):
+    key = make_key(kind="publishable")
+    contact_id = post(mail_app, key, email="ada@example.com", message="Hi").get_json()["id"]
+    [mail] = mail_app.inbox.messages
+    assert mail["Reply-To"] == "ada@example.com"
+    assert f"http://localhost/dashboard/contacts/{contact_id}" in Inbox.text_of(mail)
+    assert f'href="http://localhost/dashboard/contacts/{contact_id}"' in Inbox.html_of(mail)
+
+
+def test_the_forms_own_subject_reply_to_and_name(mail_app, make_key):
+    from contactapi import contacts, keys, notifications
+
+    raw_key = make_key(kind="publishable")
+    with mail_app.test_request_context():  # what the submit flow passes when a form sends _subject etc.
+        principal = keys.authenticate(raw_key)
+        contacts.upsert(principal.account_id, "ada@example.com", {"message": "Hi"}, principal.key_id,
+                        then=notifications.after_submission(principal, {"message": "Hi"}, subject="Quote\r\nBcc: x@y.z",
+                                                            reply_to="reply@example.com", from_name="Ada Lovelace"))
+    [mail] = mail_app.inbox.messages
+    assert mail["Subject"] == "New submission: Quote Bcc: x@y.z" and mail["Bcc"] is None
+    assert mail["Reply-To"] == "reply@example.com"
+    assert mail["From"].startswith("Ada Lovelace via contactapi <")
+
+
+def test_one_click_unsubscribe_turns_the_keys_notifications_off(mail_app, make_key):
+    key = make_key(kind="publishable")
+    post(mail_app, key, email="a@example.com")
+    [mail] = mail_app.inbox.messages
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = mail["List-Unsubscribe"].strip("<>")
+    path = url.removeprefix("http://localhost")
+    assert path.startswith("/unsubscribe/") and url in Inbox.text_of(mail)
+    client = mail_app.test_client()
+    assert client.get(path).status_code == 200  # a scanner following the link changes nothing
+    post(mail_app, key, email="b@example.com")
+    assert len(mail_app.inbox.messages) == 2
+    # What a mail client sends for one-click: a POST with no cookie and no CSRF token.
+    response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    post(mail_app, key, email="c@example.com")
+    assert len(mail_app.inbox.messages) == 2
+    assert client.post("/unsubscribe/forged-token").status_code == 404
