@@ -17,7 +17,7 @@ from tests.ports import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_SECRET = "test-secret-key"
-pytest_plugins = ["tests.smtp"]
+pytest_plugins = ["tests.smtp", "tests.receiver"]
 
 
 def pytest_report_header(config):
