@@ -5,7 +5,7 @@ import json
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import mailer
+from . import mailer, recipients
 from .deliveries import events, queue
 
 UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
@@ -41,14 +41,15 @@ def subject_for(contact, fields, subject=None):
     return mailer.one_line(f"New submission from {contact['email']}")
 
 
-def owner_mail(principal, contact, fields, created, subject=None, reply_to=None, from_name=None):
-    """The notification to the key's owner: Reply-To the submitter, so the owner just replies."""
+def owner_mail(principal, contact, fields, created, subject=None, reply_to=None, from_name=None, to=None):
+    """The notification to the key's owner (or to to, a confirmed extra recipient): Reply-To the submitter,
+    so the owner just replies."""
     base_url = current_app.config["BASE_URL"]
     unsubscribe = unsubscribe_url(principal.key_id)
     headers = {"Reply-To": reply_to or contact["email"], "List-Unsubscribe": f"<{unsubscribe}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     return mailer.outgoing(
-        principal.owner_email, subject_for(contact, fields, subject), "notification",
+        to or principal.owner_email, subject_for(contact, fields, subject), "notification",
         topic="notification", account_id=principal.account_id, about=contact["email"], headers=headers,
         contact=contact, fields=[(name, _shown(value)) for name, value in fields.items()], created=created,
         key_id=principal.key_id, base_url=base_url, from_name=from_name,
@@ -66,7 +67,8 @@ def after_submission(principal, fields, mail_owner=True, subject=None, reply_to=
         outgoing = events.for_submission(connection, principal.account_id, contact, created, fields,
                                          principal.key_id, submission_id)
         if mail_owner and principal.notify:
-            outgoing.append(owner_mail(principal, contact, fields, created, subject, reply_to, from_name))
+            for to in [principal.owner_email, *recipients.confirmed_emails(connection, principal.key_id)]:
+                outgoing.append(owner_mail(principal, contact, fields, created, subject, reply_to, from_name, to))
         queue(connection, *outgoing)
 
     return queue_deliveries

@@ -1,7 +1,7 @@
 """Dashboard: the signed-in account's keys — create, disable/enable, delete, domains, notifications."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from .. import keys
+from .. import keys, recipients
 from . import bp
 from .forms import DomainsForm, NewKeyForm
 from .signin import account_required
@@ -32,7 +32,8 @@ def _render_keys(form, status=200):
 
 def _render_key(key, domains_form, status=200):
     snippet = form_snippet(key.public_value) if key.public_value else None
-    return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form), status
+    return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
+                           extra_recipients=recipients.of_key(key.id)), status
 
 
 @bp.get("/dashboard/keys")

@@ -1,4 +1,4 @@
-"""deliveries: the outbox and webhooks
+"""deliveries: the outbox, webhooks, and extra notification recipients
 
 Revision ID: 0004
 Revises: 0001
@@ -62,6 +62,22 @@ def upgrade():
         batch_op.create_index('ix_deliveries_account_email', ['account_id', 'email'], unique=False)
 
 
+    op.create_table('notification_recipients',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('key_id', sa.String(length=32), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['key_id'], ['api_keys.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('notification_recipients', schema=None) as batch_op:
+        batch_op.create_index('uq_notification_recipients_key_email', ['key_id', 'email'], unique=True)
+
+
 def downgrade():
+    op.drop_table('notification_recipients')
     op.drop_table('deliveries')
     op.drop_table('webhooks')
