@@ -3,6 +3,11 @@
 Every value can be overridden from the environment, so one file serves a single SQLite host and a fleet
 of PostgreSQL + Redis hosts behind a load balancer (README: Deploying)."""
 import os
+import re
+
+from gunicorn.glogging import Logger
+
+from contactapi.redaction import redact, redact_header
 
 
 def _cores():
@@ -28,6 +33,36 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "-": stdout; a
 errorlog = "-"
 # The control socket ($HOME/.gunicorn/gunicorn.ctl) is not used, and two servers on one host would fight over it.
 control_socket_disable = True
+# Forwarded headers are read in one place, the app's ProxyFix, and only as far as TRUSTED_PROXIES says
+# proxies stand in front. gunicorn would otherwise believe X-Forwarded-Proto from loopback (its default) or
+# from anyone on a unix socket, and any local client could claim https: it trusts no one's.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with every access-log value passed through the one redaction rule (secret keys,
+    link tokens, webhook secrets, cookies and credentials become [redacted]), whatever access_log_format
+    an operator chooses."""
+
+    HEADER_ATOM = re.compile(r"\{(.+)\}([ioe])")  # {name}i request header, {name}o response, {name}e environ
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name, value in atoms.items():
+            if isinstance(value, str):
+                header = self.HEADER_ATOM.fullmatch(name)
+                atoms[name] = redact_header(self._header_name(*header.groups()), value) if header else redact(value)
+        return atoms
+
+    @staticmethod
+    def _header_name(name, source):
+        if source == "e" and name.upper().startswith("HTTP_"):
+            return name[5:].replace("_", "-")
+        return name
+
+
+logger_class = RedactingLogger
 
 
 def post_worker_init(worker):

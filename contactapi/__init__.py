@@ -5,8 +5,8 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, deliveries
-from .config import DevelopmentConfig, TestConfig, config_from_environment
+from . import database, deliveries, ratelimits, redaction
+from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import csrf, db, limiter, mail, migrate
 from .security import register_security_headers
@@ -29,6 +29,7 @@ def create_app(config=None, overrides=None):
     register_proxy_fix(app)
     app.json.sort_keys = False  # contacts keep the field order they were sent in
     register_extensions(app)
+    redaction.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -39,6 +40,11 @@ def create_app(config=None, overrides=None):
 def check_config(app):
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set (see README: Configuration)")
+    if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and app.config["ENVIRONMENT"] != "development":
+        raise RuntimeError("SECRET_KEY is the public development key, which anyone can use to forge sign-ins: "
+                           "set a long random SECRET_KEY of your own (see README: Configuration)")
+    if app.config["ENVIRONMENT"] == "production" and app.config["BASE_URL"].startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True  # served over https: the cookie never travels in clear
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "contactapi.sqlite3")
@@ -76,6 +82,7 @@ def register_extensions(app):
     mail.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    ratelimits.register(app)
     deliveries.init_app(app)
     # Every limit is checked where it applies (ratelimits.enforce, the key-request views); no default or
     # application-wide limits exist, so Flask-Limiter's own pass before every request only costs time
@@ -88,11 +95,13 @@ def register_extensions(app):
 def register_blueprints(app):
     from . import health
     from .api import bp as api_bp
+    from .api import docs
     from .forms import bp as forms_bp
     from .keyring import bp as keyring_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(docs.bp)
     app.register_blueprint(forms_bp)
     app.register_blueprint(keyring_bp)
     csrf.exempt(api_bp)  # key-authenticated, never cookie-authenticated

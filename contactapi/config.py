@@ -21,9 +21,14 @@ def _env_bool(name, default=False):
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+# The built-in key of `make run`: public, so create_app refuses it in any other environment.
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
 class Config:
     """Production defaults; every value can be overridden by an environment variable."""
 
+    ENVIRONMENT = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Earlier SECRET_KEYs, comma-separated: still accepted (sessions, sealed secrets) after a rotation.
     SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
@@ -83,10 +88,12 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = Config.SECRET_KEY or "dev-only-secret-key-change-me"
+    ENVIRONMENT = "development"
+    SECRET_KEY = Config.SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 
 class TestConfig(Config):
+    ENVIRONMENT = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")

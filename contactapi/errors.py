@@ -5,6 +5,8 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .redaction import redact
+
 log = logging.getLogger(__name__)
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -67,7 +69,7 @@ def _http_error(error):
 def _unexpected_error(error):
     if isinstance(error, HTTPException):
         return _http_error(error)
-    log.exception("Unhandled error on %s %s", request.method, request.path)
+    log.exception("Unhandled error on %s %s", request.method, redact(request.path))
     return render_error(500, MESSAGES[500])
 
 

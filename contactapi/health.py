@@ -1,7 +1,8 @@
-"""GET /healthz: 200 when the database answers."""
+"""GET /healthz: 200 when the database answers; says whether rate limits are shared or per worker."""
 from flask import Blueprint
 from sqlalchemy import text
 
+from . import ratelimits
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -14,4 +15,6 @@ def healthz():
     except Exception:  # any database failure means unhealthy, never a 500 page
         db.session.rollback()
         return {"status": "unavailable"}, 503
-    return {"status": "ok"}
+    # A rate-limit store that is down never fails a request (limits fall back to each worker's memory), so
+    # the instance stays healthy: "degraded" tells the operator without taking it out of the balancer.
+    return {"status": "ok", "ratelimit": ratelimits.storage_state()}

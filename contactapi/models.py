@@ -105,3 +105,24 @@ class NotificationRecipient(db.Model):
 # Newest-first listings read these indexes in exactly the order they sort.
 Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
 Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())
+
+
+class DashboardSession(db.Model):
+    """A signed-in browser: its cookie names this row, so deleting the row ends that sign-in for good."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token in the cookie
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)  # fixed at sign-in: nothing later extends it
+
+
+class MailCount(db.Model):
+    """Key-request and sign-in mails sent to one inbox in one window of the per-address limit."""
+
+    __tablename__ = "mail_counts"
+
+    inbox: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of addresses.inbox(email)
+    window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True, index=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)

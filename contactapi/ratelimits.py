@@ -54,3 +54,35 @@ def enforce():
     else:
         _count_publishable()
 
+
+
+_WARNED = "contactapi.ratelimit_degraded_warned"  # app.extensions key: this worker has logged it
+
+
+def storage_state():
+    """"ok" when the shared store answers (memory:// always does); "degraded" while it cannot be reached and
+    each worker counts in its own memory; "disabled" when RATELIMIT_ENABLED is false."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return "disabled"
+    return "ok" if limiter.storage.check() else "degraded"
+
+
+def _counting_in_memory():
+    """Flask-Limiter has switched to its in-memory fallback because the configured store failed (and it is
+    still down: the switch back happens on a later request, after a back-off)."""
+    return limiter.limiter.storage is not limiter.storage and not limiter.storage.check()
+
+
+def _warn_once_when_degraded(response):
+    app = current_app
+    if not app.extensions.get(_WARNED) and app.config["RATELIMIT_ENABLED"] and _counting_in_memory():
+        app.extensions[_WARNED] = True
+        app.logger.warning("Rate-limit storage %s is unreachable: limits now count in this worker's memory only "
+                           "(each worker allows the full limit) until it is back.",
+                           app.config["RATELIMIT_STORAGE_URI"].rpartition("@")[2])  # no password in the log
+    return response
+
+
+def register(app):
+    """Log, once per worker, when limits fall back to memory because the shared store is down."""
+    app.after_request(_warn_once_when_degraded)

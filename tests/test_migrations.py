@@ -1,4 +1,5 @@
 """The migrations build exactly the models' schema, and go down and up again."""
+import json
 import os
 
 import pytest
@@ -56,6 +57,29 @@ def test_cli_upgrade_on_a_new_file(tmp_path):
     with app.app_context():
         assert {"accounts", "api_keys", "contacts", "submissions", "magic_links"} <= set(db.inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_upgrading_a_database_of_the_previous_release_keeps_every_row(fresh_database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    rows = {
+        "accounts": "INSERT INTO accounts (id, email, contact_count, created_at) VALUES (1, 'a@example.com', 1, '2026-01-01')",
+        "contacts": "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+                    "VALUES ('con_1', 1, 'c@example.com', '{\"n\": 1}', '2026-01-01', '2026-01-01')",
+        "magic_links": "INSERT INTO magic_links (id, email, purpose, payload, created_at) "
+                       "VALUES ('x', 'a@example.com', 'sign_in', '{}', '2026-01-01')",
+    }
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            for statement in rows.values():
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.connect() as connection:
+            counts = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in rows}
+            fields = connection.execute(text("SELECT fields FROM contacts")).scalar()
+        db.engine.dispose()
+    assert counts == {"accounts": 1, "contacts": 1, "magic_links": 1}
+    assert (json.loads(fields) if isinstance(fields, str) else fields) == {"n": 1}  # text on SQLite, JSON on PostgreSQL
 
 
 def test_the_deliveries_revision_keeps_every_row_of_the_previous_release(fresh_database_url):

@@ -40,3 +40,8 @@ def test_a_secret_keys_bulk_budget_is_shared_too(gunicorn, make_key, redis_url):
     headers = {"Authorization": f"Bearer {make_key()}", "Connection": "close"}
     statuses = [requests.get(base + "/v1/contacts", headers=headers, timeout=10).status_code for _ in range(8)]
     assert statuses == [200] * 5 + [429] * 3
+
+
+def test_healthz_says_ok_while_redis_answers(make_app, redis_url):
+    response = make_app(RATELIMIT_STORAGE_URI=redis_url).test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok", "ratelimit": "ok"}

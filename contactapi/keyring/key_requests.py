@@ -57,7 +57,13 @@ def fulfil(key_request):
     """Queue the email this request asks for; returns the message to show."""
     if key_request.request_type == "getKeys":
         emails.send_keys(key_request.email)
+    else:
+        emails.send_key_link(key_request.email, key_request.kind, list(key_request.domains))
+
+
+def confirmation(key_request):
+    """What the requester is told: the same whether or not the mail went (see mail_limits)."""
+    if key_request.request_type == "getKeys":
         return f"We emailed your active keys and a sign-in link to {key_request.email}."
-    emails.send_key_link(key_request.email, key_request.kind, list(key_request.domains))
     return (f"Check your inbox at {key_request.email}: we sent the next step for your new key. "
             f"Its link works once, within {emails.link_minutes()} minutes.")

@@ -23,7 +23,7 @@ def _limit_page():
     return render_template("keyring/key_limit.html", message=message), 409
 
 
-@bp.get("/link/<token>")
+@bp.get("/link/<secret:token>")
 def link(token):
     try:
         magic_link = magic_links.check(token)
@@ -32,7 +32,7 @@ def link(token):
     return render_template("keyring/link_confirm.html", link=magic_link)
 
 
-@bp.post("/link/<token>")
+@bp.post("/link/<secret:token>")
 def use_link(token):
     try:
         magic_link = magic_links.check(token)

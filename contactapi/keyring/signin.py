@@ -1,20 +1,30 @@
-"""The dashboard session: who is signed in, set only by an emailed sign-in link."""
+"""The dashboard session: who is signed in, set only by an emailed sign-in link and checked on the server
+(contactapi.sign_ins) on every request, so signing out and expiry cannot be undone by the browser."""
 from functools import wraps
 
 from flask import flash, g, redirect, session, url_for
 
-from ..extensions import db
-from ..models import Account
+from .. import sign_ins
 from . import bp
+
+TOKEN = "sign_in"  # the session cookie's entry naming the server-side sign-in
 
 
 def sign_in_as(account):
     session.clear()  # nothing from before the sign-in carries over
+    session[TOKEN] = sign_ins.start(account)
     session["account_id"] = account.id
     session["email"] = account.email
 
 
 def sign_out():
+    """End this browser's sign-in on the server (copies of its cookie stop working too)."""
+    sign_ins.end(session.get(TOKEN))
+    session.clear()
+
+
+def sign_out_everywhere(account):
+    sign_ins.end_all(account.id)
     session.clear()
 
 
@@ -23,8 +33,7 @@ def account_required(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        account_id = session.get("account_id")
-        account = db.session.get(Account, account_id) if isinstance(account_id, int) else None
+        account = sign_ins.account_for(session.get(TOKEN))
         if account is None:
             session.clear()
             flash("Please sign in to manage your keys.")

@@ -1,11 +1,10 @@
 """GET / and POST /: what contactapi is and the key request (HTML form or JSON); the sign-in request."""
-import hashlib
 import math
 import time
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from ..addresses import InvalidEmail, normalise_email
+from .. import mail_limits
 from ..errors import FORM_TYPES, codefreeform_error, html_error, wants_json
 from ..extensions import csrf, limiter
 from ..payloads import PayloadError, parse_json_object
@@ -15,36 +14,22 @@ from .forms import KeyRequestForm, SignInForm
 
 
 def _json_body():
-    """The request's JSON object (parsed once, for the rate limit and the view); PayloadError if bad."""
-    if "key_request_body" not in g:
-        try:
-            g.key_request_body = parse_json_object(request.get_data(), current_app.config["MAX_JSON_DEPTH"])
-        except PayloadError as error:
-            g.key_request_body = error
-    if isinstance(g.key_request_body, PayloadError):
-        raise g.key_request_body
-    return g.key_request_body
+    """The request's JSON object; PayloadError if bad."""
+    return parse_json_object(request.get_data(), current_app.config["MAX_JSON_DEPTH"])
 
 
-def _requested_email():
-    """The rate-limit key of the address a request asks mail for, hashed so the limiter stores no address;
-    "" when there is no valid address (the request is refused anyway)."""
-    try:
-        value = _json_body().get("email") if request.is_json else request.form.get("email")
-        email = normalise_email(value)
-    except (PayloadError, InvalidEmail):
-        return ""
-    return hashlib.sha256(email.encode("utf-8")).hexdigest()
-
-
-# Both doors that send links share one budget per client IP and one per target address.
+# Both doors that send links share one budget per client IP. What one address may receive is counted apart,
+# in the database (mail_limits): past it, the answer is the same and no mail goes, so nobody can bomb an inbox.
 limit_per_ip = limiter.shared_limit(
     configured("RATELIMIT_KEY_REQUEST_IP"), scope="key-request-ip", methods=["POST"]
 )
-limit_per_email = limiter.shared_limit(
-    configured("RATELIMIT_KEY_REQUEST_EMAIL"), scope="key-request-email", methods=["POST"],
-    key_func=_requested_email, exempt_when=lambda: not _requested_email(),
-)
+
+
+def _answer(key_request):
+    """Send the mail the request asks for, if its inbox has not had its share; the confirmation either way."""
+    if mail_limits.spend(key_request.email):
+        key_requests.fulfil(key_request)
+    return key_requests.confirmation(key_request)
 
 
 @bp.get("/")
@@ -55,7 +40,6 @@ def index():
 @bp.post("/")
 @csrf.exempt  # JSON requests carry no cookies; form posts are checked below
 @limit_per_ip
-@limit_per_email
 def request_key():
     if request.is_json:
         return _answer_json()
@@ -68,7 +52,7 @@ def request_key():
         return render_template("keyring/index.html", form=form), 400
     key_request = key_requests.KeyRequest(form.email.data, form.request_type.data, form.kind.data,
                                           tuple(form.domains.data))
-    return render_template("keyring/sent.html", message=key_requests.fulfil(key_request))
+    return render_template("keyring/sent.html", message=_answer(key_request))
 
 
 def _answer_json():
@@ -78,12 +62,11 @@ def _answer_json():
         return codefreeform_error(error.status, error.message)
     except key_requests.InvalidKeyRequest as error:
         return codefreeform_error(400, str(error), error.errors)
-    return {"success": True, "message": key_requests.fulfil(key_request)}
+    return {"success": True, "message": _answer(key_request)}
 
 
 @bp.route("/signin", methods=["GET", "POST"])
 @limit_per_ip
-@limit_per_email
 def sign_in():
     """The "Manage my keys" page: an emailed sign-in link."""
     form = SignInForm()
@@ -91,7 +74,8 @@ def sign_in():
         return render_template("keyring/signin.html", form=form)
     if not form.validate():
         return render_template("keyring/signin.html", form=form), 400
-    emails.send_sign_in(form.email.data)
+    if mail_limits.spend(form.email.data):
+        emails.send_sign_in(form.email.data)
     message = (f"Check your inbox at {form.email.data}: we sent a sign-in link. "
                f"It works once, within {emails.link_minutes()} minutes.")
     return render_template("keyring/sent.html", message=message)
@@ -101,6 +85,14 @@ def sign_in():
 def sign_out():
     signin.sign_out()
     return redirect(url_for("keyring.index"), 303)
+
+
+@bp.post("/signout/everywhere")
+@signin.account_required
+def sign_out_everywhere():
+    signin.sign_out_everywhere(g.account)
+    flash("You are signed out on every browser. Sign in again with a new link.")
+    return redirect(url_for("keyring.sign_in"), 303)
 
 
 @bp.errorhandler(429)

@@ -30,7 +30,7 @@ def test_crash_is_json_500_without_a_trace(make_app, auth):
 
 def test_healthz(client):
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    assert response.status_code == 200 and response.get_json() == {"status": "ok", "ratelimit": "ok"}
 
 
 def test_healthz_when_the_database_is_gone(make_app, tmp_path):

@@ -63,3 +63,25 @@ def test_the_secure_flag_follows_base_url(monkeypatch):
 def test_dashboard_pages_are_not_cached(owner):
     for path in ("/dashboard/keys", "/dashboard/contacts", "/dashboard/export/csv"):
         assert owner.get(path).headers["Cache-Control"] == "no-store"
+
+
+def test_production_with_an_https_base_url_always_sends_a_secure_cookie(database_url):
+    from contactapi import create_app
+    from contactapi.config import ProductionConfig
+
+    app = create_app(ProductionConfig, {"SECRET_KEY": "a-real-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+                                        "BASE_URL": "https://contacts.example", "SESSION_COOKIE_SECURE": False})
+    response = app.test_client().get("/", base_url="https://contacts.example")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies and all("; Secure" in cookie for cookie in cookies)
+
+
+@pytest.mark.parametrize("environment", ["production", "testing"])
+def test_the_development_secret_key_is_refused_outside_development(environment, database_url):
+    from contactapi import create_app
+    from contactapi.config import CONFIGS, DEVELOPMENT_SECRET_KEY, DevelopmentConfig
+
+    with pytest.raises(RuntimeError, match="development key"):
+        create_app(CONFIGS[environment], {"SECRET_KEY": DEVELOPMENT_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app(DevelopmentConfig, {"SECRET_KEY": DEVELOPMENT_SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url})
+    assert app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY  # `make run` keeps working
