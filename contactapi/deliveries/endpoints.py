@@ -37,9 +37,18 @@ def new_secret():
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
 
 
+def _storable(text):
+    """Text every database stores: no control characters, valid UTF-8 (no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(character) < 32 or ord(character) == 127 for character in text)
+
+
 def _checked_url(url):
-    if not isinstance(url, str) or len(url) > 2048:
-        raise WebhookError(400, "url must be a string of at most 2048 characters", "invalid_url")
+    if not isinstance(url, str) or len(url) > 2048 or not _storable(url):
+        raise WebhookError(400, "url must be a URL of at most 2048 characters", "invalid_url")
     config = current_app.config
     try:
         safe_http.check_url(url, config["WEBHOOK_ALLOW_HTTP"], config["WEBHOOK_ALLOW_PRIVATE"])
@@ -55,7 +64,7 @@ def _checked_events(chosen):
 
 
 def _checked_description(description):
-    if not isinstance(description, str) or len(description) > 200:
+    if not isinstance(description, str) or len(description) > 200 or not _storable(description):
         raise WebhookError(400, "description must be a string of at most 200 characters", "invalid_description")
     return description
 

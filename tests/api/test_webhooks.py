@@ -1,4 +1,6 @@
 """/v1/webhooks: a secret key's account manages its webhooks; the secret is shown once; unsafe URLs refused."""
+import json
+
 import pytest
 
 from contactapi.deliveries.models import Webhook
@@ -74,3 +76,13 @@ def test_the_delivery_log_pages_newest_first(api, app):
     rest = api.get(f"/v1/webhooks/{webhook['id']}/deliveries?limit=10&starting_after={first['data'][-1]['id']}")
     assert [d["id"] for d in rest.get_json()["data"]] == sent[::-1][2:] and rest.get_json()["has_more"] is False
     assert api.get(f"/v1/webhooks/{webhook['id']}/deliveries?limit=0").status_code == 400
+
+
+@pytest.mark.parametrize("field, value", [("url", "https://example.com/\x00"), ("url", "https://example.com/\ud800"),
+                                          ("description", "a\x00b"), ("description", "\udfff")])
+def test_text_no_database_can_store_is_refused(api, app, field, value):
+    body = {"url": "https://example.com/h", "events": ["contact.created"], field: value}
+    response = api.post("/v1/webhooks", data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.query(Webhook).count() == 0
