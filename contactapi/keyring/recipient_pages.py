@@ -35,14 +35,14 @@ def remove_recipient(key_id, recipient_id):
     return redirect(url_for("keyring.key_page", key_id=key_id), 303)
 
 
-@bp.get("/recipients/confirm/<token>")
+@bp.get("/recipients/confirm/<secret:token>")
 def confirm_recipient(token):
     recipient = recipients.pending(token)
     return render_template("keyring/confirm_recipient.html", recipient=recipient, done=False), \
         200 if recipient else 404
 
 
-@bp.post("/recipients/confirm/<token>")
+@bp.post("/recipients/confirm/<secret:token>")
 def use_recipient_link(token):
     confirmed = recipients.confirm(token)
     return render_template("keyring/confirm_recipient.html", recipient=confirmed, done=True), \

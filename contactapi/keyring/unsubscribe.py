@@ -14,7 +14,7 @@ def _key(token):
     return db.session.get(ApiKey, key_id) if key_id else None
 
 
-@bp.get("/unsubscribe/<token>")
+@bp.get("/unsubscribe/<secret:token>")
 def unsubscribe_page(token):
     key = _key(token)
     if key is None:
@@ -22,7 +22,7 @@ def unsubscribe_page(token):
     return render_template("keyring/unsubscribe.html", key=key, done=False)
 
 
-@bp.post("/unsubscribe/<token>")
+@bp.post("/unsubscribe/<secret:token>")
 @csrf.exempt
 def unsubscribe(token):
     key = _key(token)
