@@ -9,6 +9,9 @@ from contactapi.deliveries import worker
 from tests.ports import free_port
 
 
+_HANDLERS = {}  # port → handler of the servers start_smtp runs, so app_mailing_to can tie an inbox to its app
+
+
 def settle(app):
     """Send every delivery of the app's outbox that is due now (really: through its SMTP server)."""
     with app.app_context():
@@ -77,11 +80,13 @@ def start_smtp():
         controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
         controller.start()
         controllers.append(controller)
+        _HANDLERS[port] = handler
         return port
 
     yield _start
     for controller in controllers:
         controller.stop()
+        _HANDLERS.pop(controller.port, None)
 
 
 @pytest.fixture
@@ -91,7 +96,11 @@ def app_mailing_to(make_app):
     def _make(port, **overrides):
         # Flask-Mail suppresses sending when TESTING is on; these tests read what a real server received.
         settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_SUPPRESS_SEND": False, "MAIL_TIMEOUT": 2}
-        return make_app(**{**settings, **overrides})
+        app = make_app(**{**settings, **overrides})
+        received = getattr(_HANDLERS.get(port), "messages", None)
+        if isinstance(received, Received):  # reading that server's inbox sends what this app has due
+            received.app = app
+        return app
 
     return _make
 
@@ -109,7 +118,6 @@ def mail_app(app_mailing_to, smtp_server):
     _host, port, inbox = smtp_server
     app = app_mailing_to(port)
     app.inbox = inbox
-    inbox.messages.app = app
     return app
 
 
