@@ -9,11 +9,16 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from contactapi import create_app
-from contactapi.config import TestConfig
-from contactapi.deliveries import worker
-from contactapi.extensions import db
-from tests.ports import free_port
+# Apps built in this process, production config included, start no background delivery worker: one would
+# outlive its test and send later tests' deliveries. Tests drain the outbox themselves (tests/smtp.py settle);
+# the gunicorn fixture turns the embedded workers back on.
+os.environ["DELIVERY_EMBEDDED_WORKERS"] = "0"
+
+from contactapi import create_app  # noqa: E402  (reads the environment above)
+from contactapi.config import TestConfig  # noqa: E402
+from contactapi.deliveries import worker  # noqa: E402
+from contactapi.extensions import db  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_SECRET = "test-secret-key"
@@ -126,7 +131,7 @@ def gunicorn(database_url, app):
         port = port or free_port()
         environment = {
             **os.environ, "CONTACTAPI_ENV": "production", "SECRET_KEY": TEST_SECRET,
-            "DATABASE_URL": database_url, "KEY_CACHE_TTL": "0", **env,
+            "DATABASE_URL": database_url, "KEY_CACHE_TTL": "0", "DELIVERY_EMBEDDED_WORKERS": "1", **env,
         }
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                    "--log-level", "warning", "wsgi:app"]
