@@ -1,9 +1,9 @@
-"""flask keys … and flask contacts …: the operator's commands."""
+"""flask keys …, flask contacts … and flask idempotency prune: the operator's commands."""
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import accounts, exports, keys
+from . import accounts, exports, idempotency, keys
 from .addresses import InvalidEmail
 from .extensions import db
 from .models import ApiKey
@@ -21,6 +21,7 @@ def _account_or_fail(email):
 
 keys_group = AppGroup("keys", help="Create, list and disable API keys.")
 contacts_group = AppGroup("contacts", help="Export contacts.")
+idempotency_group = AppGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
 
 
 @keys_group.command("create")
@@ -73,6 +74,13 @@ def export_contacts(email, fmt, output):
     output.write(exports.export(account.id, fmt))
 
 
+@idempotency_group.command("prune")
+def prune_idempotent_answers():
+    """Delete answers older than 24 hours (each account's own are also pruned by its next keyed write)."""
+    click.echo(f"Deleted {idempotency.prune()} expired idempotent answers.")
+
+
 def register(app: Flask):
     app.cli.add_command(keys_group)
     app.cli.add_command(contacts_group)
+    app.cli.add_command(idempotency_group)

@@ -203,9 +203,10 @@ def list_submissions(account_id, contact_id, page, page_size):
         .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
         .limit(page_size).offset((page - 1) * page_size)
     ).all()
-    data = [
-        {"id": r.id, "contact_id": r.contact_id, "key_id": r.key_id, "fields": r.fields,
-         "created_at": timestamp(r.created_at)}
-        for r in rows
-    ]
-    return page_envelope(data, page, page_size, total)
+    return page_envelope([submission_as_json(r) for r in rows], page, page_size, total)
+
+
+def submission_as_json(row):
+    """A stored submission as the API shows it."""
+    return {"id": row.id, "contact_id": row.contact_id, "key_id": row.key_id, "fields": row.fields,
+            "created_at": timestamp(row.created_at)}

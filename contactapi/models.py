@@ -1,7 +1,8 @@
-"""The stored things: accounts, their keys, contacts, every submission, and sign-in links."""
+"""The stored things: accounts, their keys, contacts, every submission, sign-in links, the answers kept for
+Idempotency-Key retries, and the audit list of erased people."""
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -100,6 +101,46 @@ class NotificationRecipient(db.Model):
     email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class IdempotentRequest(db.Model):
+    """A write sent with an Idempotency-Key: claimed while it runs, then its answer, kept for 24 hours."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (
+        Index("uq_idempotent_requests_key", "key_id", "idempotency_key", unique=True),  # keys are per API key
+        Index("ix_idempotent_requests_account_created", "account_id", "created_at"),
+        Index("ix_idempotent_requests_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # keyed digest of method, path and body
+    state: Mapped[str] = mapped_column(String(16))  # "in_progress" | "complete"
+    claim: Mapped[str | None] = mapped_column(String(32))  # which request holds an in-progress key
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)  # past this, a retry may take over
+    status: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[dict | None] = mapped_column(JSONField)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Erasure(db.Model):
+    """A person erased from an account: the audit list, and the list autoresponders must not write to.
+
+    The address is kept only as a keyed digest (people.address_digest), never in the clear."""
+
+    __tablename__ = "erasures"
+    __table_args__ = (Index("ix_erasures_account_address", "account_id", "address_digest"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    address_digest: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[dict] = mapped_column(JSONField, default=dict)  # rows removed, by part
+    requested_via: Mapped[str] = mapped_column(String(64))  # "api:<key id>" or "dashboard"
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # Newest-first listings read these indexes in exactly the order they sort.

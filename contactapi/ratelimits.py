@@ -8,6 +8,9 @@ rather than decorating the route: each rule below is a Flask-Limiter limit on a 
 that function runs. Limits are read from the config on every request; the buckets are shared by all
 endpoints (scope), so one key has one budget whichever door it uses.
 """
+import math
+import time
+
 from flask import current_app, g
 from flask_limiter.util import get_remote_address
 
@@ -86,3 +89,15 @@ def _warn_once_when_degraded(response):
 def register(app):
     """Log, once per worker, when limits fall back to memory because the shared store is down."""
     app.after_request(_warn_once_when_degraded)
+
+
+def add_standard_headers(response):
+    """RateLimit-Limit, -Remaining and -Reset (IETF draft: seconds until the window resets) for the limit
+    this request was counted against, next to Flask-Limiter's X-RateLimit-* (Reset there is a Unix time)."""
+    current = limiter.current_limit
+    if current is None or not limiter.enabled or not current_app.config["RATELIMIT_HEADERS_ENABLED"]:
+        return response
+    response.headers["RateLimit-Limit"] = str(current.limit.amount)
+    response.headers["RateLimit-Remaining"] = str(current.remaining)
+    response.headers["RateLimit-Reset"] = str(max(0, math.ceil(current.reset_at - time.time())))
+    return response

@@ -82,6 +82,34 @@ def test_upgrading_a_database_of_the_previous_release_keeps_every_row(fresh_data
     assert (json.loads(fields) if isinstance(fields, str) else fields) == {"n": 1}  # text on SQLite, JSON on PostgreSQL
 
 
+def test_0005_keeps_every_row_of_a_0001_database_and_its_tables_work(fresh_database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0001")
+        rows = {
+            "accounts": "INSERT INTO accounts (id, email, contact_count, created_at) "
+                        "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')",
+            "api_keys": "INSERT INTO api_keys (id, account_id, kind, digest, display, name, status, domains, notify, "
+                        "created_at) VALUES ('key_1', 1, 'secret', 'd', 'ck_secret_…abcd', '', 'active', '[]', "
+                        "false, '2026-01-01 00:00:00')",
+            "contacts": "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES "
+                        "('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            "submissions": "INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) VALUES "
+                           "('sub_1', 'con_1', 1, 'key_1', '{\"email\": \"a@example.com\"}', '2026-01-01 00:00:00')",
+        }
+        with db.engine.begin() as connection:
+            for statement in rows.values():
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.begin() as connection:
+            for table in rows:
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1, table
+            assert connection.execute(text("SELECT fields FROM contacts")).scalar() in ('{"n": 1}', {"n": 1})
+            assert connection.execute(text("SELECT count(*) FROM idempotent_requests")).scalar() == 0
+            assert connection.execute(text("SELECT count(*) FROM erasures")).scalar() == 0
+        db.engine.dispose()
+
+
 def test_the_deliveries_revision_keeps_every_row_of_the_previous_release(fresh_database_url):
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
     with app.app_context():

@@ -136,3 +136,26 @@ def test_limits_can_be_switched_off(make_app, make_key):
     headers = {"Authorization": f"Bearer {make_key()}"}
     statuses = [client.get("/v1/contacts", headers=headers).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
+
+
+def test_every_v1_answer_carries_the_standard_rate_limit_headers(limited_app, make_key):
+    client = limited_app(RATELIMIT_SECRET_KEY="3/minute")
+    headers = {"Authorization": f"Bearer {make_key()}"}
+    contact = create(client, make_key("other@example.com", kind="publishable")).get_json()  # another account
+    answers = [client.get("/v1/contacts", headers=headers),
+               client.get(f"/v1/contacts/{contact['id']}", headers=headers),  # 404 in this account
+               client.get("/v1/people/a@example.com", headers=headers),
+               client.get("/v1/contacts", headers=headers)]
+    assert [a.status_code for a in answers] == [200, 404, 200, 429]
+    for remaining, answer in zip(("2", "1", "0", "0"), answers):
+        assert answer.headers["RateLimit-Limit"] == answer.headers["X-RateLimit-Limit"] == "3"
+        assert answer.headers["RateLimit-Remaining"] == answer.headers["X-RateLimit-Remaining"] == remaining
+        # Seconds until the window resets (the X- header is the Unix time it resets at).
+        assert 0 <= int(answer.headers["RateLimit-Reset"]) <= 61
+        assert int(answer.headers["X-RateLimit-Reset"]) > 10**9
+
+
+def test_a_cross_origin_page_may_read_the_standard_headers(limited_app, make_key):
+    response = create(limited_app(), make_key(kind="publishable"))
+    exposed = response.headers["Access-Control-Expose-Headers"]
+    assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(exposed.split(", "))

@@ -8,6 +8,7 @@ from ..pagination import InvalidPage, page_request
 from ..payloads import PayloadError, contact_fields, is_spam, json_body, refuse_read_only, submitted_body
 from . import bp, cors
 from .auth import DOMAIN_MISMATCH, AuthError, authenticate, bearer_key, secret_key_required
+from .idempotency import idempotent
 
 
 
@@ -50,6 +51,7 @@ def create_contact_preflight():
 
 
 @bp.post("/contacts", provide_automatic_options=False)
+@idempotent
 def create_contact():
     after_this_request(cors.add_headers)
     try:
@@ -93,6 +95,7 @@ def get_contact(contact_id):
 
 @bp.patch("/contacts/<contact_id>")
 @secret_key_required
+@idempotent
 def patch_contact(contact_id):
     try:
         changes = json_body(request, current_app.config["MAX_JSON_DEPTH"])
@@ -110,6 +113,7 @@ def patch_contact(contact_id):
 
 @bp.delete("/contacts/<contact_id>")
 @secret_key_required
+@idempotent
 def delete_contact(contact_id):
     contacts.remove(g.principal.account_id, contact_id)
     return {"id": contact_id, "deleted": True}

@@ -10,7 +10,8 @@ from .. import origins
 ALLOWED_METHODS = "POST"
 ALLOWED_HEADERS = "Authorization, Content-Type"
 # Let the page see why it was slowed down; these are not CORS-safelisted.
-EXPOSED_HEADERS = "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+EXPOSED_HEADERS = ("Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
+                   "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset")
 PREFLIGHT_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, select, update
 from ..database import read_connection, write_connection
 from ..ids import random_id
 from ..models import utcnow
+from ..personal_data import Part
 from .models import Delivery
 
 deliveries = Delivery.__table__
@@ -150,7 +151,22 @@ def retry_now(account_id, delivery_id):
 def forget_address(connection, account_id, email):
     """Delete every delivery of this account concerning this address (pending or done), in the caller's
     transaction: what an erasure of that person needs. Returns how many were deleted."""
-    return connection.execute(
-        delete(deliveries).where(deliveries.c.account_id == account_id, deliveries.c.email == email)
-    ).rowcount
+    return connection.execute(delete(deliveries).where(_about(account_id, email))).rowcount
 
+
+
+def _about(account_id, email):
+    return (deliveries.c.account_id == account_id) & (deliveries.c.email == email)
+
+
+def find_for_address(connection, account_id, email):
+    """This account's deliveries concerning the address, for a person's access request (sealed mails carry
+    a working link, so only their existence is shown)."""
+    rows = connection.execute(select(deliveries).where(_about(account_id, email))
+                              .order_by(deliveries.c.created_at, deliveries.c.id))
+    return [{"id": row.id, "kind": row.kind, "type": row.topic, "status": row.status,
+             "created_at": row.created_at.isoformat(timespec="milliseconds") + "Z",
+             **({} if "sealed" in row.payload else {"payload": row.payload})} for row in rows]
+
+
+PERSONAL_DATA = Part("deliveries", ("deliveries",), find_for_address, forget_address)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("keyring", __name__)
 
-from . import contact_pages, filters, key_pages, links, recipient_pages, unsubscribe, views, webhook_pages  # noqa: E402,F401  (views register themselves on bp)
+from . import contact_pages, filters, key_pages, links, person_pages, recipient_pages, unsubscribe, views, webhook_pages  # noqa: E402,F401,E501  (views register themselves on bp)

@@ -1,7 +1,7 @@
 """deliveries: the outbox, webhooks, and extra notification recipients
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-11-21 23:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

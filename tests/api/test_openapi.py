@@ -12,8 +12,9 @@ from contactapi.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 from contactapi.payloads import READ_ONLY_FIELDS
 
 METHODS = ("get", "put", "post", "patch", "delete", "options", "head")
-# Calls whose argument 3 (or code=) is an error code the API answers with.
-ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2, "WebhookError": 2}
+# Calls whose argument at this index (or code=) is an error code the API answers with.
+ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2, "IdempotencyError": 1,
+               "WebhookError": 2}
 
 
 @pytest.fixture

@@ -52,3 +52,16 @@ def test_forget_address_deletes_only_that_address_in_that_account(app):
         assert deliveries.forget_address(session, account_id, "ada@example.com") == 1
     left = {(d["account_id"], d["email"]) for d in deliveries_of(app)}
     assert left == {(account_id, "bob@example.com"), (other_account, "ada@example.com")}
+
+
+def test_a_persons_access_and_erasure_include_their_deliveries(app, client, make_key):
+    secret = {"Authorization": f"Bearer {make_key('owner@example.com')}"}
+    publishable = make_key("owner@example.com", kind="publishable")
+    client.post("/v1/contacts", json={"email": "ada@example.com", "note": "hi"},
+                headers={"Authorization": f"Bearer {publishable}", "Origin": "https://example.com"})
+    client.post("/v1/contacts", json={"email": "bob@example.com"},
+                headers={"Authorization": f"Bearer {publishable}", "Origin": "https://example.com"})
+    held = client.get("/v1/people/ada@example.com", headers=secret).get_json()["deliveries"]
+    assert [d["type"] for d in held] == ["notification"] and held[0]["payload"]["to"] == "owner@example.com"
+    assert client.delete("/v1/people/ada@example.com", headers=secret).status_code == 200
+    assert [d["email"] for d in deliveries_of(app)] == ["bob@example.com"]

@@ -197,3 +197,12 @@ def test_one_click_unsubscribe_turns_the_keys_notifications_off(mail_app, make_k
     post(mail_app, key, email="c@example.com")
     assert len(mail_app.inbox.messages) == 2
     assert client.post("/unsubscribe/forged-token").status_code == 404
+
+
+def test_a_replayed_idempotent_post_sends_no_second_email(mail_app, make_key):
+    headers = {"Authorization": f"Bearer {make_key(kind='publishable')}", "Origin": SITE, "Idempotency-Key": "once"}
+    client = mail_app.test_client()
+    for _ in range(3):
+        assert client.post("/v1/contacts", json={"email": "a@example.com"}, headers=headers).status_code == 201
+    settle_mail(mail_app)
+    assert len(mail_app.inbox.messages) == 1

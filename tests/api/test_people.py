@@ -1,0 +1,152 @@
+"""GET and DELETE /v1/people/<email>: everything held about one address, and erasing all of it."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from contactapi import people
+from contactapi.extensions import db
+from contactapi.models import Account, Erasure
+from contactapi.personal_data import Part
+
+PERSON = "Jo.Person@Example.com"
+STORED = "jo.person@example.com"  # as addresses.normalise_email stores it
+
+
+def everything_stored(app):
+    """Every row of every table, as {table: set of JSON texts} (alembic's own table aside)."""
+    with app.app_context():
+        rows = {table.name: {json.dumps(dict(row._mapping), default=str, sort_keys=True)
+                             for row in db.session.execute(table.select())}
+                for table in db.metadata.sorted_tables}
+        db.session.remove()
+    return rows
+
+
+def mentions(text, address=STORED):
+    """Whether text holds the address as a whole string (as JSON spells it, or plainly)."""
+    text = text.lower()
+    return json.dumps(address) in text or json.dumps(json.dumps(address))[1:-1] in text or text == address
+
+
+def hold_data_about(client, auth, email, other_key_auth=None):
+    """A contact, three submissions (one before an email change), a kept idempotent answer."""
+    renamed = "before-" + email.replace("@", "-at-") + "@example.net"
+    old = client.post("/v1/contacts", json={"email": renamed, "note": "first"}, headers=auth).get_json()
+    client.patch(f"/v1/contacts/{old['id']}", json={"email": email}, headers=auth)
+    client.post("/v1/contacts", json={"email": email, "note": "second"}, headers={**auth, "Idempotency-Key": email if email.isascii() else "k"})
+    client.post("/v1/contacts", json={"email": email.upper(), "note": "third"}, headers=other_key_auth or auth)
+    return old["id"]
+
+
+def test_access_returns_every_part(client, auth):
+    contact_id = hold_data_about(client, auth, PERSON)
+    answer = client.get(f"/v1/people/{PERSON}", headers=auth)
+    assert answer.status_code == 200
+    held = answer.get_json()
+    assert held["email"] == STORED
+    assert [c["id"] for c in held["contacts"]] == [contact_id] and held["contacts"][0]["note"] == "third"
+    assert [s["fields"]["note"] for s in held["submissions"]] == ["first", "second", "third"]
+    assert len(held["idempotent_requests"]) == 1 and held["idempotent_requests"][0]["status"] == 200
+
+
+def test_access_to_an_unknown_address_holds_nothing_and_a_bad_one_is_400(client, auth):
+    assert client.get("/v1/people/nobody@example.com", headers=auth).get_json() == {
+        "email": "nobody@example.com", "contacts": [], "submissions": [], "idempotent_requests": [],
+        "deliveries": []}
+    bad = client.get("/v1/people/not-an-address", headers=auth)
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_email"
+
+
+def test_people_need_a_secret_key(client, make_key):
+    headers = {"Authorization": f"Bearer {make_key(kind='publishable')}"}
+    assert client.get(f"/v1/people/{PERSON}", headers=headers).status_code == 403
+    assert client.delete(f"/v1/people/{PERSON}", headers=headers).status_code == 403
+
+
+def test_erasure_leaves_nothing_of_the_address_in_any_table_and_touches_nothing_else(app, client, auth, make_key):
+    other_account = {"Authorization": f"Bearer {make_key('other@example.com')}"}
+    hold_data_about(client, auth, PERSON)
+    hold_data_about(client, auth, "someone.else@example.com")
+    hold_data_about(client, auth, "x" + STORED)  # an address that contains the erased one is someone else
+    hold_data_about(client, other_account, PERSON)  # the same person in another account stays there
+    before = everything_stored(app)
+
+    answer = client.delete(f"/v1/people/{PERSON}", headers=auth)
+    assert answer.status_code == 200
+    assert answer.get_json()["erased"] == {"contacts": 1, "submissions": 3, "idempotent_requests": 1, "deliveries": 0}
+
+    after = everything_stored(app)
+    with app.app_context():
+        owner_account = db.session.execute(select(Erasure.account_id)).scalar_one()
+    erased_contacts = {json.loads(r)["id"] for r in before["contacts"] - after["contacts"]}
+    for table, rows in after.items():
+        removed, added = before[table] - rows, rows - before[table]
+        mine = [json.loads(r) for r in rows if json.loads(r).get("account_id", owner_account) == owner_account]
+        assert not [r for r in mine if mentions(json.dumps(r))], f"{table} still holds the address"
+        if table != "accounts":  # every removed row held the address (or was its contact's), in this account
+            assert all((mentions(r) or json.loads(r).get("contact_id") in erased_contacts)
+                       and json.loads(r)["account_id"] == owner_account for r in removed), table
+        if table == "erasures":
+            assert len(added) == 1
+        elif table == "accounts":  # only the owner's contact counter moved
+            assert [json.loads(r)["contact_count"] for r in added] == [2]
+        else:
+            assert not added, table
+    # The other account still holds everything it held about the same address.
+    assert len(client.get(f"/v1/people/{PERSON}", headers=other_account).get_json()["submissions"]) == 3
+
+
+def test_the_erasure_is_on_record_by_digest_and_suppresses_the_address(app, client, auth):
+    hold_data_about(client, auth, PERSON)
+    erased = client.delete(f"/v1/people/{PERSON}", headers=auth).get_json()
+    with app.app_context():
+        record = db.session.get(Erasure, erased["id"])
+        assert record.address_digest == people.address_digest(STORED) and STORED not in record.address_digest
+        assert record.counts == erased["erased"] and record.requested_via.startswith("api:key_")
+        assert people.suppressed(record.account_id, PERSON)
+        assert not people.suppressed(record.account_id, "someone.else@example.com")
+    assert client.get(f"/v1/contacts?email={PERSON}", headers=auth).get_json()["total"] == 0
+    assert client.get("/v1/contacts", headers=auth).get_json()["total"] == 0  # the counter moved too
+
+
+def test_an_erasure_with_an_idempotency_key_replays_its_counts(client, auth):
+    hold_data_about(client, auth, PERSON)
+    headers = {**auth, "Idempotency-Key": "erase-jo"}
+    first = client.delete(f"/v1/people/{PERSON}", headers=headers)
+    again = client.delete(f"/v1/people/{PERSON}", headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    assert not mentions(again.get_data(as_text=True))  # the kept answer holds no address
+
+
+def test_every_table_is_covered_by_a_part_or_holds_no_visitor_data(app):
+    covered = {table for part in people.PARTS for table in part.tables}
+    assert covered.isdisjoint(people.NOT_PERSONAL)
+    assert {table.name for table in db.metadata.sorted_tables} == covered | set(people.NOT_PERSONAL)
+
+
+def test_an_address_with_non_ascii_letters_is_found_and_erased_wherever_json_escapes_it(app, client, auth):
+    person, stored = "Jö@Bücher.example", "jö@bücher.example"
+    hold_data_about(client, auth, person)
+    assert len(client.get(f"/v1/people/{person}", headers=auth).get_json()["idempotent_requests"]) == 1
+    erased = client.delete(f"/v1/people/{person}", headers=auth).get_json()["erased"]
+    assert erased == {"contacts": 1, "submissions": 3, "idempotent_requests": 1, "deliveries": 0}
+    leftovers = [row for rows in everything_stored(app).values() for row in rows if mentions(row, stored)]
+    assert leftovers == []
+
+
+def test_an_erasure_that_fails_part_way_erases_nothing(app, client, auth, monkeypatch):
+    hold_data_about(client, auth, PERSON)
+    before = everything_stored(app)
+
+    def breaks(connection, account_id, email):
+        raise RuntimeError("a part failed")
+
+    # Listed first, so erased last: every other part has already deleted its rows when this one fails.
+    monkeypatch.setattr(people, "PARTS", (Part("broken", (), lambda *a: [], breaks),) + people.PARTS)
+    with app.app_context():
+        owner = db.session.execute(select(Account.id)).scalar_one()
+        with pytest.raises(RuntimeError):
+            people.erase(owner, PERSON, "test")
+        db.session.remove()
+    assert everything_stored(app) == before
