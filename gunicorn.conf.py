@@ -63,3 +63,17 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker):
+    # Each worker process drains the outbox in the background from the moment it boots (README: Deliveries).
+    from contactapi.deliveries import worker as deliveries
+
+    deliveries.start_embedded(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    # A delivery still being sent is not lost: its row is claimed again when its lease ends (logged).
+    from contactapi.deliveries import worker as deliveries
+
+    deliveries.stop_embedded(worker.wsgi, timeout=2)

@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, ratelimits, redaction, search, visitors
+from . import database, deliveries, ratelimits, redaction, search, visitors
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import babel, csrf, db, limiter, mail, migrate
@@ -88,6 +88,7 @@ def register_extensions(app):
     app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
     ratelimits.register(app)
+    deliveries.init_app(app)
     # Every limit is checked where it applies (ratelimits.enforce, the key-request views); no default or
     # application-wide limits exist, so Flask-Limiter's own pass before every request only costs time
     # (about a tenth of a contact POST's CPU, profiled in-process).

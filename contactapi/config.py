@@ -8,6 +8,12 @@ def _env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _env_seconds(name, default):
+    """A comma-separated list of seconds, e.g. DELIVERY_RETRY_SCHEDULE=60,300,1800."""
+    value = os.environ.get(name)
+    return [float(part) for part in value.split(",") if part.strip()] if value else default
+
+
 def _env_bool(name, default=False):
     value = os.environ.get(name)
     if value in (None, ""):
@@ -24,6 +30,8 @@ class Config:
 
     ENVIRONMENT = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Earlier SECRET_KEYs, comma-separated: still accepted (sessions, sealed secrets) after a rotation.
+    SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {}
     SQLITE_BUSY_TIMEOUT = 30  # seconds a writer waits for the SQLite write lock
@@ -43,9 +51,19 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "contactapi <no-reply@localhost>")
-    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
-    # Notifications waiting to be sent per worker; past this they are dropped (and logged), never the submission.
-    MAIL_QUEUE_LIMIT = _env_int("MAIL_QUEUE_LIMIT", 1000)
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)  # seconds each read from the mail server may take
+    MAIL_SEND_DEADLINE = _env_int("MAIL_SEND_DEADLINE", 60)  # seconds one whole sending may take
+
+    # The outbox (README: Deliveries). Background threads per web process that send it (0: only
+    # `flask deliveries work` sends); how often an idle worker looks; how long a claimed delivery is held
+    # (longer than any sending can take, so it is never sent twice); the waits between attempts.
+    DELIVERY_EMBEDDED_WORKERS = _env_int("DELIVERY_EMBEDDED_WORKERS", 1)
+    DELIVERY_POLL_INTERVAL = float(os.environ.get("DELIVERY_POLL_INTERVAL") or 1)
+    DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300)
+    DELIVERY_RETRY_SCHEDULE = _env_seconds(
+        "DELIVERY_RETRY_SCHEDULE", [60, 300, 1800, 7200, 21600, 43200, 43200, 43200, 43200, 43200])
+    WEBHOOK_ALLOW_HTTP = _env_bool("WEBHOOK_ALLOW_HTTP")  # http:// webhook URLs (tests, LANs)
+    WEBHOOK_ALLOW_PRIVATE = _env_bool("WEBHOOK_ALLOW_PRIVATE")  # loopback/private addresses (tests, LANs)
 
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -86,6 +104,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_SERVER = None
     BASE_URL = "http://localhost"
+    # Tests drive the outbox themselves (deliveries.worker.drain) or start workers where they test them.
+    DELIVERY_EMBEDDED_WORKERS = 0
+    DELIVERY_POLL_INTERVAL = 0.05
     KEY_CACHE_TTL = 0
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from . import search
 from .addresses import normalise_email
 from .database import read_connection, write_connection, write_transaction
+from .deliveries import events
 from .extensions import db
 from .ids import random_id
 from .models import Account, Contact, JSONField, Submission, utcnow
@@ -133,14 +134,16 @@ def _too_large():
     return ContactTooLarge(current_app.config["MAX_CONTACT_BYTES"], current_app.config["MAX_CONTACT_FIELDS"])
 
 
-def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False):
+def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None):
     """Create the contact for email, or overwrite the given fields of the existing one; atomic.
 
     Returns (contact as JSON, created). The submission is recorded, with its source, in the same transaction, and the
     contact's oldest submissions past SUBMISSIONS_PER_CONTACT are pruned there too. A contact never holds
     more than MAX_CONTACT_BYTES / MAX_CONTACT_FIELDS: fields too large by themselves raise ContactTooLarge;
     so does a merge that would grow past the cap, unless keep_fields_when_full, when the contact keeps its
-    fields and the submission alone is recorded (a publishable key's caller must not learn what is stored)."""
+    fields and the submission alone is recorded (a publishable key's caller must not learn what is stored).
+    Whatever then(connection, contact as JSON, created, submission id) writes (the deliveries the submission
+    causes) is written in the same transaction."""
     if not _fits(fields):
         raise _too_large()
     email = normalise_email(email)
@@ -162,14 +165,17 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
                 contact = dict(existing._mapping)
             else:
                 raise _too_large()
+        submission_id = random_id("sub_")
         connection.execute(_RECORD_SUBMISSION, {
-            "id": random_id("sub_"), "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
+            "id": submission_id, "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
             "fields": {"email": email, **fields}, "created_at": now,
             "page": source.page, "user_agent": source.user_agent,
         })
         if not created:
             connection.execute(_PRUNE_SUBMISSIONS, {
                 "p_contact": contact["id"], "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"]})
+        if then is not None:
+            then(connection, as_json(contact), created, submission_id)
     return as_json(contact), created
 
 
@@ -210,21 +216,25 @@ def patch(account_id, contact_id, changes):
             session.execute(
                 update(contacts).where(contacts.c.id == contact_id).values(email=email, fields=fields, updated_at=now)
             )
+            updated = as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now})
+            events.queue_event(session, account_id, "contact.updated", updated)
     except IntegrityError:  # another writer took the address between our check and our update
         raise EmailTaken() from None
-    return as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now})
+    return updated
 
 
 def remove(account_id, contact_id):
     """Delete a contact and its submissions."""
     with write_transaction() as session:
-        deleted = session.execute(
+        row = session.execute(
             delete(contacts).where(contacts.c.id == contact_id, contacts.c.account_id == account_id)
-        ).rowcount
-        if not deleted:
+            .returning(contacts.c.email)
+        ).first()
+        if row is None:
             raise ContactNotFound(contact_id)
         session.execute(delete(submissions).where(submissions.c.contact_id == contact_id))
         _change_count(session, account_id, -1)
+        events.queue_event(session, account_id, "contact.deleted", {"id": contact_id, "email": row.email})
 
 
 def conditions(account_id, query=""):

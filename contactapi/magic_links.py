@@ -10,6 +10,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, update
 
+from . import deliveries
 from .database import write_transaction
 from .extensions import db
 from .models import MagicLink, utcnow
@@ -48,16 +49,22 @@ def _row_id(token):
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def make(email, purpose, payload=None):
-    """A new link for email allowing purpose; returns its token (the only copy of it)."""
+def make(email, purpose, payload=None, mail=None):
+    """A new link for email allowing purpose; returns its token (the only copy of it, but for the mail).
+
+    mail(token) → the Outgoing mail that carries the link: queued in the link's own transaction, so a
+    link exists exactly when its mail is on its way."""
     if purpose not in PURPOSES:
         raise ValueError(f"purpose must be one of {', '.join(PURPOSES)}")
     token = _serializer().dumps(secrets.token_urlsafe(32))
+    outgoing = [mail(token)] if mail else []
     stale = utcnow() - timedelta(seconds=max_age())
     with write_transaction() as session:
         # Links of this address that can no longer work are dropped, so the table stays small.
         session.execute(delete(MagicLink).where(MagicLink.email == email, MagicLink.created_at < stale))
         session.add(MagicLink(id=_row_id(token), email=email, purpose=purpose, payload=payload or {}))
+        session.flush()
+        deliveries.queue(session, *outgoing)
     return token
 
 
@@ -91,8 +98,3 @@ def consume(token):
         raise LinkUsed()
     return link
 
-
-def discard(token):
-    """Forget a link that was never delivered (the mail server refused it)."""
-    with write_transaction() as session:
-        session.execute(delete(MagicLink).where(MagicLink.id == _row_id(token)))

@@ -1,96 +1,43 @@
-"""Mail from templates (text + HTML): sent now, or after the response in a small thread pool.
+"""Mail from templates (text + HTML), rendered when it is queued: the outbox stores what to send and a
+worker sends it later (deliveries/mail.py), so no request ever waits on a mail server."""
+import json
 
-With no MAIL_SERVER configured, messages are written to the log instead, so a fresh setup works."""
-import logging
-import smtplib
-import threading
-from concurrent.futures import ThreadPoolExecutor
+from flask import render_template
 
-from flask import current_app, render_template
-from flask_mail import Connection, Message
+from . import sealed
+from .deliveries.outbox import NORMAL, Outgoing
 
-log = logging.getLogger(__name__)
+SUBJECT_LENGTH = 120
 
 
-class MailError(Exception):
-    """The mail server refused the message or could not be reached."""
+def one_line(text, limit=SUBJECT_LENGTH):
+    """Text safe for a header: no line breaks (header injection), at most limit characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _TimedConnection(Connection):
-    """Flask-Mail's connection with a socket timeout, so a hung mail server cannot hang us."""
-
-    def configure_host(self):
-        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp_class(self.mail.server, self.mail.port, timeout=current_app.config["MAIL_TIMEOUT"])
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-
-def build(to, subject, template, **context):
-    """A message whose bodies are templates/email/<template>.txt and .html."""
-    return Message(
-        subject=subject,
-        recipients=[to],
-        body=render_template(f"email/{template}.txt", **context),
-        html=render_template(f"email/{template}.html", **context),
-    )
+def render(to, subject, template, headers=None, from_name=None, **context):
+    """The message whose bodies are templates/email/<template>.txt and .html, as the outbox stores it.
+    from_name: who the mail is from, shown before our sender address ("Ada via contactapi")."""
+    return {
+        "to": to,
+        "from_name": one_line(from_name, 80) if from_name else None,
+        "subject": one_line(subject),
+        "headers": {name: one_line(value, 2000) for name, value in (headers or {}).items()},
+        "text": render_template(f"email/{template}.txt", **context),
+        "html": render_template(f"email/{template}.html", **context),
+    }
 
 
-def _deliver(message):
-    if not current_app.config.get("MAIL_SERVER"):
-        log.info("Mail (no MAIL_SERVER, so logged instead of sent)\nTo: %s\nSubject: %s\n\n%s",
-                 ", ".join(message.recipients), message.subject, message.body)
-        return
-    try:
-        with _TimedConnection(current_app.extensions["mail"]) as connection:
-            connection.send(message)
-    except (smtplib.SMTPException, OSError) as error:
-        raise MailError(str(error)) from error
+def outgoing(to, subject, template, *, topic, account_id=None, about=None, priority=NORMAL, secret=False,
+             headers=None, from_name=None, **context):
+    """A mail delivery to queue. secret: the mail carries a link that works, so the stored copy is sealed.
+    about: the address the mail concerns, if not the recipient (an erasure of that person deletes it)."""
+    message = render(to, subject, template, headers, from_name, **context)
+    payload = {"to": to, "sealed": sealed.seal(json.dumps(message))} if secret else message
+    return Outgoing("mail", topic, payload, account_id=account_id, email=about or to, priority=priority)
 
 
-def send(to, subject, template, **context):
-    """Send now; MailError when the server refuses or is down."""
-    _deliver(build(to, subject, template, **context))
-
-
-class _Outbox:
-    """The mails waiting to be sent in the background: two sending threads, and a bound on the waiting,
-    so a hung mail server cannot make queued mail grow without limit in a worker's memory."""
-
-    def __init__(self, capacity):
-        self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
-        self.places = threading.BoundedSemaphore(capacity)
-
-
-def _outbox(app):
-    outbox = app.extensions.get("contactapi.outbox")
-    if outbox is None:
-        outbox = app.extensions["contactapi.outbox"] = _Outbox(app.config["MAIL_QUEUE_LIMIT"])
-    return outbox
-
-
-def _deliver_in_background(app, outbox, message):
-    try:
-        with app.app_context():
-            _deliver(message)
-    except MailError:
-        log.exception("Could not send mail to %s (%s)", ", ".join(message.recipients), message.subject)
-    finally:
-        outbox.places.release()
-
-
-def send_later(to, subject, template, **context):
-    """Render now, send after the response; a failure is logged and never reaches the caller.
-
-    Returns the sending's Future, or None when MAIL_QUEUE_LIMIT mails already wait (dropped, logged)."""
-    app = current_app._get_current_object()
-    message = build(to, subject, template, **context)
-    outbox = _outbox(app)
-    if not outbox.places.acquire(blocking=False):
-        log.error("Mail queue full (%d waiting); not sending to %s (%s)",
-                  app.config["MAIL_QUEUE_LIMIT"], to, subject)
-        return None
-    return outbox.executor.submit(_deliver_in_background, app, outbox, message)
+def message_of(payload):
+    """The message a mail delivery's payload holds (opening a sealed one)."""
+    return json.loads(sealed.unseal(payload["sealed"])) if "sealed" in payload else payload

@@ -96,6 +96,20 @@ class MagicLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class NotificationRecipient(db.Model):
+    """Another address that gets a key's submission emails, once it confirmed by the link emailed to it."""
+
+    __tablename__ = "notification_recipients"
+    __table_args__ = (Index("uq_notification_recipients_key_email", "key_id", "email", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # rcp_…
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class IdempotentRequest(db.Model):
     """A write sent with an Idempotency-Key: claimed while it runs, then its answer, kept for 24 hours."""
 

@@ -1,17 +1,31 @@
-"""Owner notifications: one email per stored submission, when the key's notification flag is on."""
+"""What a stored submission causes: the owner's notification email (when the key's flag is on) and the
+account's webhook events, all queued in the submission's own transaction (contacts.upsert's `then`)."""
 import json
 
 from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import mailer
+from . import mailer, recipients
+from .deliveries import events, queue
 
-SUBJECT_LENGTH = 120
+UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
 
 
-def _one_line(text):
-    """Text safe for a Subject header: no line breaks (header injection), not too long."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= SUBJECT_LENGTH else text[: SUBJECT_LENGTH - 1] + "…"
+def _unsubscribe_serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(key_id):
+    """The one-click link (RFC 8058) that turns this key's notifications off; it never expires."""
+    return f"{current_app.config['BASE_URL']}/unsubscribe/{_unsubscribe_serializer().dumps({'key': key_id})}"
+
+
+def key_to_unsubscribe(token):
+    """The key id an unsubscribe token names, or None when the token is not ours."""
+    try:
+        return _unsubscribe_serializer().loads(token).get("key")
+    except (BadSignature, AttributeError):
+        return None
 
 
 def _shown(value):
@@ -20,33 +34,41 @@ def _shown(value):
 
 
 def subject_for(contact, fields, subject=None):
-    if subject:  # the form's own _subject (or Web3Forms' subject), already one line
-        return _one_line(subject)
-    subject = fields.get("subject")
+    """The form's own subject when it sent one, else one naming the submitter."""
+    subject = subject if subject is not None else fields.get("subject")
     if isinstance(subject, str) and subject.strip():
-        return _one_line(f"New submission: {subject}")
-    return _one_line(f"New submission from {contact['email']}")
+        return mailer.one_line(f"New submission: {subject}")
+    return mailer.one_line(f"New submission from {contact['email']}")
 
 
-def notify_owner(principal, contact, fields, created, *, subject=None, reply_to=None, from_name=None):
-    """Email the key's owner about a submission that was just stored, after the response.
-
-    subject, reply_to and from_name come from the form's control fields (single-line): the mail's Subject,
-    Reply-To (the visitor's address unless the form named another) and the sender name shown.
-    Returns the mail's Future, or None when the key does not notify. Sending happens on the mailer's
-    background threads: a slow or dead mail server neither slows nor fails the submission, and a failure
-    is logged there."""
-    if not principal.notify:
-        return None
-    return mailer.send_later(
-        principal.owner_email,
-        subject_for(contact, fields, subject),
-        "notification",
-        contact=contact,
-        fields=[(name, _shown(value)) for name, value in fields.items()],
-        created=created,
-        reply_to=reply_to,
-        from_name=from_name,
-        key_id=principal.key_id,
-        base_url=current_app.config["BASE_URL"],
+def owner_mail(principal, contact, fields, created, subject=None, reply_to=None, from_name=None, to=None):
+    """The notification to the key's owner (or to to, a confirmed extra recipient): Reply-To the submitter,
+    so the owner just replies."""
+    base_url = current_app.config["BASE_URL"]
+    unsubscribe = unsubscribe_url(principal.key_id)
+    headers = {"Reply-To": reply_to or contact["email"], "List-Unsubscribe": f"<{unsubscribe}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return mailer.outgoing(
+        to or principal.owner_email, subject_for(contact, fields, subject), "notification",
+        topic="notification", account_id=principal.account_id, about=contact["email"], headers=headers,
+        contact=contact, fields=[(name, _shown(value)) for name, value in fields.items()], created=created,
+        key_id=principal.key_id, base_url=base_url, from_name=from_name,
+        contact_url=f"{base_url}/dashboard/contacts/{contact['id']}", unsubscribe_url=unsubscribe,
     )
+
+
+def after_submission(principal, fields, mail_owner=True, subject=None, reply_to=None, from_name=None):
+    """The `then` of contacts.upsert for a submission through principal's key: queues its deliveries.
+
+    mail_owner=False skips the notification (a form's not_email_sent); subject, reply_to and from_name
+    are the form's own values for the owner's mail, when it sent them."""
+
+    def queue_deliveries(connection, contact, created, submission_id):
+        outgoing = events.for_submission(connection, principal.account_id, contact, created, fields,
+                                         principal.key_id, submission_id)
+        if mail_owner and principal.notify:
+            for to in [principal.owner_email, *recipients.confirmed_emails(connection, principal.key_id)]:
+                outgoing.append(owner_mail(principal, contact, fields, created, subject, reply_to, from_name, to))
+        queue(connection, *outgoing)
+
+    return queue_deliveries

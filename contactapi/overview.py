@@ -4,7 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from . import contacts, keys, notifications
+from . import keys, submit
+from .submission_fields import Controls
 from .database import read_connection
 from .models import Submission
 
@@ -86,10 +87,8 @@ def activity(account_id, today):
 def send_test(key, owner_email, source):
     """A test submission from the owner's own address through key, stored and notified like any other.
 
-    It takes the path every door's submission takes after its checks (store, then notify); when the shared
-    submit flow lands, this should call it instead."""
+    It takes the submit flow's own last step (store, and queue the deliveries in the same transaction); the
+    steps before it judge a visitor's request, and the owner is signed in."""
     principal = keys.Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify)
-    fields = {"message": TEST_MESSAGE}
-    contact, created = contacts.upsert(key.account_id, owner_email, fields, key.id, source=source)
-    notifications.notify_owner(principal, contact, fields, created)
+    contact, _created = submit.store(principal, owner_email, {"message": TEST_MESSAGE}, source, Controls())
     return contact

@@ -13,6 +13,7 @@ from . import idempotency
 from .addresses import normalise_email
 from .contacts import as_json, submission_as_json, timestamp
 from .database import read_connection, write_connection
+from .deliveries import outbox
 from .digests import keyed_digest
 from .ids import random_id
 from .models import Account, Contact, Erasure, Submission, utcnow
@@ -69,12 +70,14 @@ CONTACTS = Part("contacts", ("contacts",), _find_contacts, _erase_contacts)
 SUBMISSIONS = Part("submissions", ("submissions",), _find_submissions, _erase_submissions)
 
 # Listed after what they depend on; erased last-first. New features add their Part here.
-PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA)
+PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA)
 
 # Tables that hold nothing about the people who write to an account: its owner, keys, sign-in links, and
 # the erasure list itself (digests only).
 # Owners' own records, not visitors' data: sign-ins, and mail counts keyed by a digest of the owner's inbox.
-NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts")
+# Webhooks and extra notification recipients are the owner's settings.
+NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
+                "notification_recipients")
 
 
 @dataclass(frozen=True)

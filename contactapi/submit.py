@@ -9,6 +9,7 @@ from flask import current_app, g
 from flask_limiter.errors import RateLimitExceeded
 
 from . import contacts, keys, notifications, origins, ratelimits, spam
+from .addresses import normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
@@ -95,15 +96,12 @@ def submit(door, visit):
             return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields,
                              spam=True, next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
-        contact, created = _store(principal, email, fields, visit.source)
+        controls = controls_of(door, body, normalise_email(email))
+        contact, created = store(principal, email, fields, visit.source, controls)
     except SubmitError as error:
         error.principal = error.principal or principal
         error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
         raise
-    controls = controls_of(door, body, contact["email"])
-    if controls.notify:
-        notifications.notify_owner(principal, contact, fields, created, subject=controls.subject,
-                                   reply_to=controls.reply_to, from_name=controls.from_name)
     return Submitted(principal, contact["id"], contact["email"], fields, contact, created,
                      next_url=_success_target(principal, visit, body), controls=controls)
 
@@ -162,10 +160,14 @@ def _fields(door, body):
         raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
 
 
-def _store(principal, email, fields, source):
+def store(principal, email, fields, source, controls):
+    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox)."""
+    queue_deliveries = notifications.after_submission(
+        principal, fields, mail_owner=controls.notify, subject=controls.subject, reply_to=controls.reply_to,
+        from_name=controls.from_name)
     try:
         return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,
-                               keep_fields_when_full=not principal.is_secret)
+                               keep_fields_when_full=not principal.is_secret, then=queue_deliveries)
     except contacts.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 

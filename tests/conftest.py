@@ -9,14 +9,20 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from contactapi import create_app
-from contactapi.config import TestConfig
-from contactapi.extensions import db
-from tests.ports import free_port
+# Apps built in this process, production config included, start no background delivery worker: one would
+# outlive its test and send later tests' deliveries. Tests drain the outbox themselves (tests/smtp.py settle);
+# the gunicorn fixture turns the embedded workers back on.
+os.environ["DELIVERY_EMBEDDED_WORKERS"] = "0"
+
+from contactapi import create_app  # noqa: E402  (reads the environment above)
+from contactapi.config import TestConfig  # noqa: E402
+from contactapi.deliveries import worker  # noqa: E402
+from contactapi.extensions import db  # noqa: E402
+from tests.ports import free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_SECRET = "test-secret-key"
-pytest_plugins = ["tests.smtp", "tests.npm"]
+pytest_plugins = ["tests.smtp", "tests.npm", "tests.receiver"]
 
 
 def pytest_report_header(config):
@@ -63,6 +69,7 @@ def make_app(database_url):
 
     yield _make
     for app in apps:
+        worker.stop_embedded(app)
         with app.app_context():
             db.session.remove()
     on_test_database = [a for a in apps if a.config["SQLALCHEMY_DATABASE_URI"] == database_url]
@@ -124,7 +131,7 @@ def gunicorn(database_url, app):
         port = port or free_port()
         environment = {
             **os.environ, "CONTACTAPI_ENV": "production", "SECRET_KEY": TEST_SECRET,
-            "DATABASE_URL": database_url, "KEY_CACHE_TTL": "0", **env,
+            "DATABASE_URL": database_url, "KEY_CACHE_TTL": "0", "DELIVERY_EMBEDDED_WORKERS": "1", **env,
         }
         command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                    "--log-level", "warning", "wsgi:app"]
@@ -140,7 +147,9 @@ def gunicorn(database_url, app):
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
+    _start.processes = servers  # the masters started, newest last
     yield _start
     for process in servers:
-        process.terminate()
-        process.wait(10)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(10)

@@ -160,3 +160,27 @@ def test_0006_keeps_every_row_and_makes_old_submissions_searchable(fresh_databas
         assert [item.id for item in found.items] == ["sub_old"] and not found.items[0].read
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_deliveries_revision_keeps_every_row_of_the_previous_release(fresh_database_url):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
+                                    "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')"))
+            connection.execute(text("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+                                    "VALUES ('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', "
+                                    "'2026-01-01 00:00:00')"))
+            connection.execute(text("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
+                                    "VALUES ('sub_1', 'con_1', 1, NULL, '{}', '2026-01-01 00:00:00')"))
+        upgrade(revision="0004")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT id, email FROM contacts")).all() == [("con_1", "a@example.com")]
+            assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+            assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 0
+            assert connection.execute(text("SELECT count(*) FROM webhooks")).scalar() == 0
+        downgrade(revision="0001")
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
+        db.engine.dispose()

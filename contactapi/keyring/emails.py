@@ -1,10 +1,10 @@
 """The emails a key requester gets, each carrying a fresh single-use link.
 
-If the mail server refuses a message, its link is deleted before MailError reaches the caller, so
-nothing half-made is left behind."""
+Each is queued on the outbox in the link's own transaction and sent by a worker (high priority): the
+request never waits on the mail server, and a mail that cannot go yet is retried, never lost."""
 from flask import current_app, url_for
 
-from .. import accounts, keys, magic_links, mailer
+from .. import accounts, deliveries, keys, magic_links, mailer
 
 
 def link_url(token):
@@ -17,13 +17,13 @@ def link_minutes():
 
 
 def _send_with_link(email, purpose, payload, subject, template, **context):
-    token = magic_links.make(email, purpose, payload)
-    try:
-        mailer.send(email, subject, template, link=link_url(token), minutes=link_minutes(), email=email,
-                    base_url=current_app.config["BASE_URL"], **context)
-    except mailer.MailError:
-        magic_links.discard(token)
-        raise
+    def mail(token):
+        # The stored copy is sealed: it holds a working link until it is sent.
+        return mailer.outgoing(email, subject, template, topic=purpose, priority=deliveries.HIGH, secret=True,
+                               link=link_url(token), minutes=link_minutes(), email=email,
+                               base_url=current_app.config["BASE_URL"], **context)
+
+    magic_links.make(email, purpose, payload, mail=mail)
 
 
 def _active_keys(email):

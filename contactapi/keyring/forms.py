@@ -2,11 +2,12 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import Length, ValidationError
 
 from .. import keys, origins
 from ..addresses import InvalidEmail, normalise_email
+from ..deliveries.events import EVENTS
 
 KIND_CHOICES = [
     SelectChoice("publishable", "Publishable: for a form on your website (ck_pub_…)"),
@@ -111,3 +112,14 @@ class VisitorPagesForm(FlaskForm):
         if field.data and not origins.redirect_allowed(field.data, self.key.domains, field.data, None):
             where = "on " + ", ".join(self.key.domains) if self.key.domains else "an http(s) address"
             raise ValidationError(f"Enter a full address {where}, like https://example.com/thanks.")
+
+
+class WebhookForm(FlaskForm):
+    """A new webhook: where to, and which events; the rule (endpoints.create) checks the URL."""
+
+    url = StringField("Endpoint URL", validators=[Length(max=2048)], description="https://… on your server.",
+                      render_kw={"type": "url", "required": True, "placeholder": "https://example.com/hooks/contacts"})
+    events = SelectMultipleField(
+        "Events", choices=[SelectChoice(event, event) for event in EVENTS], default=list(EVENTS),
+        option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
+    description = StringField("Description", validators=[Length(max=200)], description="Optional, for you.")

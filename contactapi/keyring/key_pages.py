@@ -1,7 +1,7 @@
 """Dashboard: the signed-in account's keys — create, disable/enable, delete, domains, notifications."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from .. import keys
+from .. import keys, recipients
 from . import bp
 from .forms import DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
@@ -30,7 +30,7 @@ def _render_key(key, domains_form=None, pages_form=None, status=200):
     pages_form = pages_form or VisitorPagesForm(
         key, data={"success_url": key.success_url or "", "thank_you_message": key.thank_you_message or ""})
     return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
-                           pages_form=pages_form), status
+                           pages_form=pages_form, extra_recipients=recipients.of_key(key.id)), status
 
 
 @bp.get("/dashboard/keys")

@@ -54,7 +54,7 @@ def from_json(body):
 
 
 def fulfil(key_request):
-    """Send the email this request asks for. MailError if it could not go."""
+    """Queue the email this request asks for; returns the message to show."""
     if key_request.request_type == "getKeys":
         emails.send_keys(key_request.email)
     else:

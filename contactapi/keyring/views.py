@@ -7,14 +7,10 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from .. import mail_limits
 from ..errors import FORM_TYPES, codefreeform_error, html_error, wants_json
 from ..extensions import csrf, limiter
-from ..mailer import MailError
 from ..payloads import PayloadError, parse_json_object
 from ..ratelimits import configured
 from . import bp, emails, key_requests, links, signin
 from .forms import KeyRequestForm, SignInForm
-
-MAIL_DOWN = "We could not send the email right now. Please try again later."
-MAIL_RETRY_AFTER = {"Retry-After": "60"}
 
 
 def _json_body():
@@ -56,11 +52,7 @@ def request_key():
         return render_template("keyring/index.html", form=form), 400
     key_request = key_requests.KeyRequest(form.email.data, form.request_type.data, form.kind.data,
                                           tuple(form.domains.data))
-    try:
-        message = _answer(key_request)
-    except MailError:
-        return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
-    return render_template("keyring/sent.html", message=message)
+    return render_template("keyring/sent.html", message=_answer(key_request))
 
 
 def _answer_json():
@@ -70,11 +62,7 @@ def _answer_json():
         return codefreeform_error(error.status, error.message)
     except key_requests.InvalidKeyRequest as error:
         return codefreeform_error(400, str(error), error.errors)
-    try:
-        message = _answer(key_request)
-    except MailError:
-        return codefreeform_error(503, MAIL_DOWN, headers=MAIL_RETRY_AFTER)
-    return {"success": True, "message": message}
+    return {"success": True, "message": _answer(key_request)}
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -87,11 +75,8 @@ def sign_in():
         return render_template("keyring/signin.html", form=form, next_page=next_page)
     if not form.validate():
         return render_template("keyring/signin.html", form=form, next_page=next_page), 400
-    try:
-        if mail_limits.spend(form.email.data):
-            emails.send_sign_in(form.email.data, next_page)
-    except MailError:
-        return html_error(503, MAIL_DOWN, MAIL_RETRY_AFTER)
+    if mail_limits.spend(form.email.data):
+        emails.send_sign_in(form.email.data, next_page)
     message = (f"Check your inbox at {form.email.data}: we sent a sign-in link. "
                f"It works once, within {emails.link_minutes()} minutes.")
     return render_template("keyring/sent.html", message=message)

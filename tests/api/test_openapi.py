@@ -14,7 +14,7 @@ from contactapi.payloads import READ_ONLY_FIELDS
 METHODS = ("get", "put", "post", "patch", "delete", "options", "head")
 # Calls whose argument at this index (or code=) is an error code the API answers with.
 ERROR_CALLS = {"json_error": 2, "render_error": 2, "AuthError": 2, "PayloadError": 2, "IdempotencyError": 1,
-               "SubmitError": 2, "Problem": 2}
+               "SubmitError": 2, "Problem": 2, "WebhookError": 2}
 
 
 @pytest.fixture

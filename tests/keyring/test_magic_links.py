@@ -118,10 +118,3 @@ def test_a_token_signed_with_another_secret_is_invalid(ctx, make_app):
         db.session.remove()
     with pytest.raises(magic_links.LinkInvalid):
         magic_links.check(token)
-
-
-def test_discard_forgets_the_link(ctx):
-    token = magic_links.make("ada@example.com", "sign_in")
-    magic_links.discard(token)
-    with pytest.raises(magic_links.LinkInvalid):
-        magic_links.check(token)

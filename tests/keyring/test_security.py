@@ -70,7 +70,8 @@ def test_production_with_an_https_base_url_always_sends_a_secure_cookie(database
     from contactapi.config import ProductionConfig
 
     app = create_app(ProductionConfig, {"SECRET_KEY": "a-real-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-                                        "BASE_URL": "https://contacts.example", "SESSION_COOKIE_SECURE": False})
+                                        "BASE_URL": "https://contacts.example", "SESSION_COOKIE_SECURE": False,
+                                        "DELIVERY_EMBEDDED_WORKERS": 0})  # no background worker outliving the test
     response = app.test_client().get("/", base_url="https://contacts.example")
     cookies = response.headers.getlist("Set-Cookie")
     assert cookies and all("; Secure" in cookie for cookie in cookies)

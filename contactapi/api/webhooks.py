@@ -1,0 +1,76 @@
+"""/v1/webhooks (secret key): add, list, read, change, delete, rotate the secret, the delivery log, retry."""
+from flask import current_app, g, request
+
+from ..deliveries import endpoints
+from ..errors import json_error
+from ..payloads import PayloadError, json_body
+from . import bp
+from .auth import secret_key_required
+
+
+def _body():
+    return json_body(request, current_app.config["MAX_JSON_DEPTH"])
+
+
+@bp.post("/webhooks")
+@secret_key_required
+def create_webhook():
+    body = _body()
+    webhook, secret = endpoints.create(g.principal.account_id, body.get("url"), body.get("events"),
+                                       body.get("description", ""))
+    return {**endpoints.as_json(webhook), "secret": secret}, 201
+
+
+@bp.get("/webhooks")
+@secret_key_required
+def list_webhooks():
+    return {"data": [endpoints.as_json(w) for w in endpoints.list_for(g.principal.account_id)]}
+
+
+@bp.get("/webhooks/<webhook_id>")
+@secret_key_required
+def get_webhook(webhook_id):
+    return endpoints.as_json(endpoints.get(g.principal.account_id, webhook_id))
+
+
+@bp.patch("/webhooks/<webhook_id>")
+@secret_key_required
+def update_webhook(webhook_id):
+    return endpoints.as_json(endpoints.update(g.principal.account_id, webhook_id, _body()))
+
+
+@bp.delete("/webhooks/<webhook_id>")
+@secret_key_required
+def delete_webhook(webhook_id):
+    endpoints.delete(g.principal.account_id, webhook_id)
+    return {"id": webhook_id, "deleted": True}
+
+
+@bp.post("/webhooks/<webhook_id>/rotate-secret")
+@secret_key_required
+def rotate_webhook_secret(webhook_id):
+    webhook, secret = endpoints.rotate_secret(g.principal.account_id, webhook_id)
+    return {**endpoints.as_json(webhook), "secret": secret}
+
+
+@bp.get("/webhooks/<webhook_id>/deliveries")
+@secret_key_required
+def list_webhook_deliveries(webhook_id):
+    limit = endpoints.limit_from(request.args.get("limit"))
+    return endpoints.deliveries_page(g.principal.account_id, webhook_id, limit, request.args.get("starting_after"))
+
+
+@bp.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/retry")
+@secret_key_required
+def retry_webhook_delivery(webhook_id, delivery_id):
+    return endpoints.retry(g.principal.account_id, webhook_id, delivery_id)
+
+
+@bp.errorhandler(endpoints.WebhookError)
+def webhook_refused(error):
+    return json_error(error.status, error.message, error.code)
+
+
+@bp.errorhandler(PayloadError)
+def bad_webhook_body(error):
+    return json_error(error.status, error.message, error.code)

@@ -1,0 +1,111 @@
+"""Sending one queued mail: every body quoted-printable (no line over 998 octets, whatever was submitted),
+header values on one line, SMTPUTF8 when an address needs it and the server offers it.
+
+With no MAIL_SERVER configured, mail is written to the log instead, so a fresh setup works."""
+import logging
+import smtplib
+import socket
+import threading
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+
+from flask import current_app
+
+from ..mailer import message_of, one_line
+from .outbox import DeliveryFailed
+
+log = logging.getLogger(__name__)
+
+
+def _deliverable(address):
+    """An ASCII local part keeps working on servers without SMTPUTF8 when its domain is spelled xn--."""
+    local, _, domain = address.rpartition("@")
+    if local.isascii() and not domain.isascii():
+        try:
+            return f"{local}@{domain.encode('idna').decode('ascii')}"
+        except UnicodeError:
+            return address
+    return address
+
+
+def compose(message, sender):
+    """The EmailMessage for a stored message: multipart/alternative, both parts quoted-printable."""
+    mail = EmailMessage(policy=SMTP)
+    mail["Subject"] = one_line(message["subject"])
+    if message.get("from_name"):
+        display, address = parseaddr(sender)
+        sender = formataddr((f"{one_line(message['from_name'], 80)} via {display or 'contactapi'}", address))
+    mail["From"] = sender
+    mail["To"] = _deliverable(message["to"])
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    for name, value in message.get("headers", {}).items():
+        mail[name] = one_line(value, 2000)
+    mail.set_content(message["text"], cte="quoted-printable")
+    if message.get("html"):
+        mail.add_alternative(message["html"], subtype="html", cte="quoted-printable")
+    return mail
+
+
+def _hang_up(smtp):
+    sock = smtp.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the sending thread from a blocked read
+        except OSError:
+            pass
+
+
+def _failure(error):
+    """A DeliveryFailed saying whether retrying can help (5xx answers and missing SMTPUTF8 cannot)."""
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return DeliveryFailed(f"the mail server does not offer SMTPUTF8, needed for this address: {error}", True)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        return DeliveryFailed(f"recipient refused: {error.recipients}", all(code >= 500 for code in codes))
+    if isinstance(error, smtplib.SMTPAuthenticationError):  # our configuration, fixable: keep retrying
+        return DeliveryFailed(f"mail server login failed: {error}")
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return DeliveryFailed(f"{error.smtp_code} {text}", error.smtp_code >= 500)
+    return DeliveryFailed(f"{type(error).__name__}: {error}")
+
+
+def _send_smtp(mail):
+    config = current_app.config
+    smtp = (smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP)(timeout=config["MAIL_TIMEOUT"])
+    # MAIL_TIMEOUT bounds each read; a server dripping a byte at a time is cut off at the deadline.
+    watchdog = threading.Timer(config["MAIL_SEND_DEADLINE"], _hang_up, (smtp,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        smtp.connect(config["MAIL_SERVER"], config["MAIL_PORT"])
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(mail)
+        smtp.quit()
+    except (smtplib.SMTPException, OSError) as error:
+        raise _failure(error) from error
+    finally:
+        watchdog.cancel()
+        smtp.close()
+
+
+def send(claimed):
+    """Send a mail delivery now; DeliveryFailed if the server refused it or could not be reached."""
+    message = message_of(claimed.payload)
+    if not current_app.config.get("MAIL_SERVER"):
+        log.info("Mail (no MAIL_SERVER, so logged instead of sent)\nTo: %s\nSubject: %s\n\n%s",
+                 message["to"], message["subject"], message["text"])
+        return None
+    _send_smtp(compose(message, current_app.config["MAIL_DEFAULT_SENDER"]))
+    return None
+
+
+def describe(claimed):
+    """How the log names this delivery (no secret: the address and subject only)."""
+    message = claimed.payload
+    return f"mail to {message.get('to')} ({message.get('subject', claimed.topic)})"

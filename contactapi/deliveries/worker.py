@@ -1,0 +1,102 @@
+"""The workers that drain the outbox: one loop, run in a background thread of each web process (embedded,
+the default) or by `flask deliveries work` on any host. Any number of them share the work."""
+import logging
+import os
+import threading
+import time
+
+from flask import current_app
+
+from . import mail, outbox, webhooks
+
+log = logging.getLogger(__name__)
+SENDERS = {"mail": mail, "webhook": webhooks}
+_EMBEDDED = "contactapi.delivery_workers"  # app.extensions key: this process's embedded workers
+
+
+def attempt(claimed):
+    """Send one claimed delivery and record what happened (delivered, retry later, or failed)."""
+    sender = SENDERS[claimed.kind]
+    started = time.monotonic()
+    try:
+        status = sender.send(claimed)
+    except outbox.DeliveryFailed as failure:
+        elapsed = int((time.monotonic() - started) * 1000)
+        delay = outbox.record_failure(claimed, failure, elapsed)
+        if delay is None:
+            log.error("Could not deliver %s %s after %d attempt(s), giving up: %s",
+                      claimed.id, sender.describe(claimed), claimed.attempts, failure)
+        else:
+            log.warning("Could not deliver %s %s (attempt %d), retrying in %.0f s: %s",
+                        claimed.id, sender.describe(claimed), claimed.attempts, delay, failure)
+        return False
+    outbox.record_delivered(claimed, int((time.monotonic() - started) * 1000), status)
+    return True
+
+
+def run_once():
+    """Claim and attempt the most urgent due delivery; False when none was due."""
+    claimed = outbox.claim()
+    if claimed is None:
+        return False
+    try:
+        attempt(claimed)
+    except Exception:  # a bug in one delivery must not stop the worker; its lease brings it back
+        log.exception("Delivery %s broke its worker's attempt; it is retried when its lease ends", claimed.id)
+    return True
+
+
+def drain():
+    """Attempt deliveries until none is due; returns how many were attempted."""
+    count = 0
+    while run_once():
+        count += 1
+    return count
+
+
+def run(app, stop):
+    """Work until stop (a threading.Event) is set: deliveries while any is due, else a short nap."""
+    with app.app_context():
+        interval = current_app.config["DELIVERY_POLL_INTERVAL"]
+        while not stop.is_set():
+            try:
+                if not run_once():
+                    stop.wait(interval)
+            except Exception:  # the database went away, say: wait and try again
+                log.exception("Delivery worker could not reach the outbox; trying again")
+                stop.wait(max(interval, 5))
+
+
+class _Embedded:
+    """This process's background workers for one app."""
+
+    def __init__(self, app, count):
+        self.pid = os.getpid()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=run, args=(app, self.stop), name=f"deliveries-{n}", daemon=True)
+                        for n in range(count)]
+        for thread in self.threads:
+            thread.start()
+
+
+def start_embedded(app):
+    """Start DELIVERY_EMBEDDED_WORKERS background threads in this process, once (a forked worker gets its own)."""
+    count = app.config["DELIVERY_EMBEDDED_WORKERS"]
+    running = app.extensions.get(_EMBEDDED)
+    if count <= 0 or (running is not None and running.pid == os.getpid()):
+        return
+    app.extensions[_EMBEDDED] = _Embedded(app, count)
+
+
+def stop_embedded(app, timeout=5):
+    """Ask this process's embedded workers to stop and wait up to timeout seconds. A delivery still being
+    sent after that is not lost: its row comes back when its lease ends (logged here)."""
+    running = app.extensions.pop(_EMBEDDED, None)
+    if running is None or running.pid != os.getpid():
+        return
+    running.stop.set()
+    for thread in running.threads:
+        thread.join(timeout)
+    if any(thread.is_alive() for thread in running.threads):
+        log.warning("Delivery worker still sending at shutdown; that delivery is retried after its lease "
+                    "(DELIVERY_LEASE=%ss)", app.config["DELIVERY_LEASE"])

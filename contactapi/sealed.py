@@ -1,0 +1,40 @@
+"""Secrets we must use again later (webhook signing secrets, CAPTCHA secrets, links waiting in the outbox),
+stored encrypted: Fernet with keys derived from SECRET_KEY, and still readable under SECRET_KEY_FALLBACKS
+so an operator can rotate SECRET_KEY without losing them."""
+import base64
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+_INFO = b"contactapi sealed secrets v1"
+
+
+class Unreadable(ValueError):
+    """Sealed under a key that is neither SECRET_KEY nor one of SECRET_KEY_FALLBACKS (or tampered with)."""
+
+
+def _fernet(secret_key):
+    key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key)
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _keys():
+    """SECRET_KEY first (it seals), then each fallback (they only open)."""
+    config = current_app.config
+    return MultiFernet([_fernet(k) for k in [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]])
+
+
+def seal(text):
+    """text encrypted and authenticated under the current SECRET_KEY, as ASCII."""
+    return _keys().encrypt(text.encode("utf-8")).decode("ascii")
+
+
+def unseal(sealed):
+    """The text seal() was given; Unreadable if no configured key opens it."""
+    try:
+        return _keys().decrypt(sealed.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise Unreadable("sealed under an unknown key (was SECRET_KEY changed without SECRET_KEY_FALLBACKS?)") from None

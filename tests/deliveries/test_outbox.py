@@ -1,0 +1,67 @@
+"""The outbox's own rules: dedicated workers drain it from the command line, a lease keeps a claimed row
+from a second worker until it runs out, and an erasure forgets an address's deliveries."""
+import logging
+
+from contactapi import accounts, deliveries, mailer
+from contactapi.database import write_transaction
+from contactapi.deliveries import outbox
+from contactapi.extensions import db
+from tests.deliveries.helpers import deliveries_of
+
+
+def _queue_mail(app, to="ada@example.com", account_email="owner@example.com"):
+    with app.test_request_context():
+        account = accounts.get_or_create_account(account_email)
+        mail = mailer.outgoing(to, "Hello", "sign_in", topic="sign_in", account_id=account.id, link="x", minutes=1,
+                               email=to, base_url="")
+        with write_transaction() as session:
+            deliveries.queue(session, mail)
+        return account.id
+
+
+def test_deliveries_work_once_sends_what_is_due(app, runner, caplog):
+    _queue_mail(app)
+    with caplog.at_level(logging.INFO, logger="contactapi"):
+        result = runner.invoke(args=["deliveries", "work", "--once"])
+    assert result.exit_code == 0 and "Attempted 1 deliveries" in result.output
+    assert [d["status"] for d in deliveries_of(app)] == ["delivered"]
+    assert any("To: ada@example.com" in r.getMessage() for r in caplog.records)
+
+
+def test_a_claimed_delivery_is_nobody_elses_until_its_lease_ends(app):
+    _queue_mail(app)
+    with app.app_context():
+        first = outbox.claim()
+        assert first is not None and outbox.claim() is None  # held: a second worker finds nothing
+    with app.app_context():  # the holder died and its lease ran out
+        db.session.execute(outbox.deliveries.update().values(next_attempt_at=deliveries_of(app)[0]["created_at"]))
+        db.session.commit()
+        again = outbox.claim()
+        assert again.id == first.id and again.attempts == 2 and again.lease_token != first.lease_token
+        outbox.record_delivered(first, 5)  # the dead holder's late answer changes nothing
+        assert deliveries_of(app)[0]["status"] == "pending"
+        outbox.record_delivered(again, 5)
+    assert deliveries_of(app)[0]["status"] == "delivered"
+
+
+def test_forget_address_deletes_only_that_address_in_that_account(app):
+    account_id = _queue_mail(app, "ada@example.com")
+    _queue_mail(app, "bob@example.com")
+    other_account = _queue_mail(app, "ada@example.com", account_email="other@example.com")
+    with app.app_context(), write_transaction() as session:
+        assert deliveries.forget_address(session, account_id, "ada@example.com") == 1
+    left = {(d["account_id"], d["email"]) for d in deliveries_of(app)}
+    assert left == {(account_id, "bob@example.com"), (other_account, "ada@example.com")}
+
+
+def test_a_persons_access_and_erasure_include_their_deliveries(app, client, make_key):
+    secret = {"Authorization": f"Bearer {make_key('owner@example.com')}"}
+    publishable = make_key("owner@example.com", kind="publishable")
+    client.post("/v1/contacts", json={"email": "ada@example.com", "note": "hi"},
+                headers={"Authorization": f"Bearer {publishable}", "Origin": "https://example.com"})
+    client.post("/v1/contacts", json={"email": "bob@example.com"},
+                headers={"Authorization": f"Bearer {publishable}", "Origin": "https://example.com"})
+    held = client.get("/v1/people/ada@example.com", headers=secret).get_json()["deliveries"]
+    assert [d["type"] for d in held] == ["notification"] and held[0]["payload"]["to"] == "owner@example.com"
+    assert client.delete("/v1/people/ada@example.com", headers=secret).status_code == 200
+    assert [d["email"] for d in deliveries_of(app)] == ["bob@example.com"]
