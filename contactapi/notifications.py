@@ -34,10 +34,13 @@ def _shown(value):
 
 
 def subject_for(contact, fields, subject=None):
-    """The form's own subject when it sent one, else one naming the submitter."""
-    subject = subject if subject is not None else fields.get("subject")
+    """The form's own subject (_subject, Web3Forms' subject) as given; else one naming the stored subject
+    field (codefreeform's) or the submitter."""
     if isinstance(subject, str) and subject.strip():
-        return mailer.one_line(f"New submission: {subject}")
+        return mailer.one_line(subject)
+    stored = fields.get("subject")
+    if isinstance(stored, str) and stored.strip():
+        return mailer.one_line(f"New submission: {stored}")
     return mailer.one_line(f"New submission from {contact['email']}")
 
 

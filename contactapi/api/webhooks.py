@@ -9,7 +9,7 @@ from .auth import secret_key_required
 
 
 def _body():
-    return json_body(request, current_app.config["MAX_JSON_DEPTH"])
+    return json_body(request, current_app.config["MAX_JSON_DEPTH"], current_app.config["MAX_CONTENT_LENGTH"])
 
 
 @bp.post("/webhooks")

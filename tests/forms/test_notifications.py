@@ -175,7 +175,7 @@ def test_the_forms_own_subject_reply_to_and_name(mail_app, make_key):
                         then=notifications.after_submission(principal, {"message": "Hi"}, subject="Quote\r\nBcc: x@y.z",
                                                             reply_to="reply@example.com", from_name="Ada Lovelace"))
     [mail] = mail_app.inbox.messages
-    assert mail["Subject"] == "New submission: Quote Bcc: x@y.z" and mail["Bcc"] is None
+    assert mail["Subject"] == "Quote Bcc: x@y.z" and mail["Bcc"] is None
     assert mail["Reply-To"] == "reply@example.com"
     assert mail["From"].startswith("Ada Lovelace via contactapi <")
 

@@ -85,7 +85,7 @@ def test_the_link_arrives_and_works_when_the_server_is_back(start_smtp, app_mail
         db.session.commit()
     settle(app)
     response = click(client, link_in(inbox, "ada@example.com"))
-    assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard/keys")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
 
 
 @pytest.mark.parametrize("smtputf8", [True, False])
