@@ -16,5 +16,8 @@ def _filled(value):
 
 
 def is_spam(principal, body):
-    """Does this submission look like spam for this key? (principal: for the per-key rules to come.)"""
-    return honeypot_filled(body)
+    """Does this submission look like spam for this key? (principal: for the per-key rules to come.)
+
+    Only public (publishable) keys face visitors' bots; a secret key is a backend's, refused from browsers,
+    so its honeypot fields are control fields like any other and its writes are real."""
+    return not principal.is_secret and honeypot_filled(body)

@@ -20,7 +20,7 @@ def _caller():
     raw_key = bearer_key()
     if not raw_key:
         raise idempotency.IdempotencyError(
-            400, "idempotency_key_needs_bearer", f"{HEADER} needs the API key in the Authorization header.")
+            401, "idempotency_key_needs_bearer", f"{HEADER} needs the API key in the Authorization header.")
     g.principal = authenticate(raw_key, secret_only=False)
     return g.principal, False
 

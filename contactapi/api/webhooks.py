@@ -16,8 +16,7 @@ def _body():
 @secret_key_required
 def create_webhook():
     body = _body()
-    webhook, secret = endpoints.create(g.principal.account_id, body.get("url"), body.get("events"),
-                                       body.get("description", ""))
+    webhook, secret = endpoints.create(g.principal.account_id, **endpoints.new_webhook_fields(body))
     return {**endpoints.as_json(webhook), "secret": secret}, 201
 
 

@@ -80,10 +80,17 @@ def _timestamp(moment):
     return moment.isoformat(timespec="milliseconds") + "Z" if moment else None
 
 
+def new_webhook_fields(body):
+    """The arguments of create() from a request body; WebhookError for any other field."""
+    if set(body) - {"url", "events", "description"}:
+        raise WebhookError(400, "Only url, events and description can be sent.", "invalid_field")
+    return {"url": body.get("url"), "chosen_events": body.get("events"), "description": body.get("description", "")}
+
+
 def create(account_id, url, chosen_events, description=""):
     """A new webhook; returns (webhook, its secret): the only time the secret is shown."""
     webhook = Webhook(id=random_id("wh_"), account_id=account_id, url=_checked_url(url),
-                      events=_checked_events(chosen_events), description=_checked_description(description or ""),
+                      events=_checked_events(chosen_events), description=_checked_description(description),
                       status="active")
     secret = new_secret()
     webhook.secret = sealed.seal(secret)

@@ -88,7 +88,7 @@ def test_a_malformed_key_is_a_400(client, auth, value):
 def test_the_key_needs_the_api_key_in_the_authorization_header(client, make_key):
     body = {"email": "a@example.com", "access_key": make_key(kind="publishable")}
     answer = client.post("/v1/contacts", json=body, headers={"Idempotency-Key": "k"})
-    assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "idempotency_key_needs_bearer"
+    assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "idempotency_key_needs_bearer"
     bad_key = client.post("/v1/contacts", json=body, headers={"Idempotency-Key": "k", "Authorization": "Bearer nope"})
     assert bad_key.status_code == 401  # the view's own answer
 
