@@ -61,126 +61,121 @@ def test_cli_upgrade_on_a_new_file(tmp_path):
         db.engine.dispose()
 
 
-def test_0003_keeps_every_key_and_adds_empty_visitor_pages(fresh_database_url):
-    """A database written by the previous release (at 0001) keeps its keys through the upgrade."""
+@pytest.fixture
+def previous_release(fresh_database_url):
+    """previous_release(*inserts): the app context of a database at 0001, the last release's schema, holding
+    the rows those INSERT statements write; the test then upgrades it and reads them back."""
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
+    pushed = []
+
+    def _make(*inserts):
+        context = app.app_context()
+        context.push()
+        pushed.append(context)
         upgrade(revision="0001")
         with db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
-                                    "VALUES (1, 'o@example.com', 0, '2026-01-01')"))
-            connection.execute(text(
-                "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
-                "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
-                "'active', '[\"example.com\"]', true, '2026-01-01')"))
-        upgrade()  # 0003, wherever it sits in the chain
-        with db.engine.connect() as connection:
-            row = connection.execute(text("SELECT id, name, domains, success_url, thank_you_message "
-                                          "FROM api_keys")).one()
-        domains = row.domains if isinstance(row.domains, list) else json.loads(row.domains)
-        assert (row.id, row.name, domains, row.success_url, row.thank_you_message) == (
-            "key_old", "Shop", ["example.com"], None, None)
+            for statement in inserts:
+                connection.execute(text(statement))
+        return app
+
+    yield _make
+    for context in pushed:
+        db.session.remove()
         db.engine.dispose()
+        context.pop()
 
 
-def test_upgrading_a_database_of_the_previous_release_keeps_every_row(fresh_database_url):
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+ACCOUNT = "INSERT INTO accounts (id, email, contact_count, created_at) VALUES (1, 'o@example.com', 1, '2026-01-01')"
+
+
+def test_0003_keeps_every_key_and_adds_empty_visitor_pages(previous_release):
+    """A database written by the previous release (at 0001) keeps its keys through the upgrade."""
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+        "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+        "'active', '[\"example.com\"]', true, '2026-01-01')")
+    upgrade()  # 0003, wherever it sits in the chain
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT id, name, domains, success_url, thank_you_message "
+                                      "FROM api_keys")).one()
+    domains = row.domains if isinstance(row.domains, list) else json.loads(row.domains)
+    assert (row.id, row.name, domains, row.success_url, row.thank_you_message) == (
+        "key_old", "Shop", ["example.com"], None, None)
+
+
+def test_upgrading_a_database_of_the_previous_release_keeps_every_row(previous_release):
     rows = {
-        "accounts": "INSERT INTO accounts (id, email, contact_count, created_at) VALUES (1, 'a@example.com', 1, '2026-01-01')",
+        "accounts": ACCOUNT,
         "contacts": "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
                     "VALUES ('con_1', 1, 'c@example.com', '{\"n\": 1}', '2026-01-01', '2026-01-01')",
         "magic_links": "INSERT INTO magic_links (id, email, purpose, payload, created_at) "
                        "VALUES ('x', 'a@example.com', 'sign_in', '{}', '2026-01-01')",
     }
-    with app.app_context():
-        upgrade(revision="0001")
-        with db.engine.begin() as connection:
-            for statement in rows.values():
-                connection.execute(text(statement))
-        upgrade()
-        with db.engine.connect() as connection:
-            counts = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in rows}
-            fields = connection.execute(text("SELECT fields FROM contacts")).scalar()
-        db.engine.dispose()
+    previous_release(*rows.values())
+    upgrade()
+    with db.engine.connect() as connection:
+        counts = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in rows}
+        fields = connection.execute(text("SELECT fields FROM contacts")).scalar()
     assert counts == {"accounts": 1, "contacts": 1, "magic_links": 1}
     assert (json.loads(fields) if isinstance(fields, str) else fields) == {"n": 1}  # text on SQLite, JSON on PostgreSQL
 
 
-def test_0005_keeps_every_row_of_a_0001_database_and_its_tables_work(fresh_database_url):
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
-        upgrade(revision="0001")
-        rows = {
-            "accounts": "INSERT INTO accounts (id, email, contact_count, created_at) "
-                        "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')",
-            "api_keys": "INSERT INTO api_keys (id, account_id, kind, digest, display, name, status, domains, notify, "
-                        "created_at) VALUES ('key_1', 1, 'secret', 'd', 'ck_secret_…abcd', '', 'active', '[]', "
-                        "false, '2026-01-01 00:00:00')",
-            "contacts": "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES "
-                        "('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
-            "submissions": "INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) VALUES "
-                           "('sub_1', 'con_1', 1, 'key_1', '{\"email\": \"a@example.com\"}', '2026-01-01 00:00:00')",
-        }
-        with db.engine.begin() as connection:
-            for statement in rows.values():
-                connection.execute(text(statement))
-        upgrade()
-        with db.engine.begin() as connection:
-            for table in rows:
-                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1, table
-            assert connection.execute(text("SELECT fields FROM contacts")).scalar() in ('{"n": 1}', {"n": 1})
-            assert connection.execute(text("SELECT count(*) FROM idempotent_requests")).scalar() == 0
-            assert connection.execute(text("SELECT count(*) FROM erasures")).scalar() == 0
-        db.engine.dispose()
+def test_0005_keeps_every_row_of_a_0001_database_and_its_tables_work(previous_release):
+    rows = {
+        "accounts": ACCOUNT,
+        "api_keys": "INSERT INTO api_keys (id, account_id, kind, digest, display, name, status, domains, notify, "
+                    "created_at) VALUES ('key_1', 1, 'secret', 'd', 'ck_secret_…abcd', '', 'active', '[]', "
+                    "false, '2026-01-01 00:00:00')",
+        "contacts": "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES "
+                    "('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "submissions": "INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) VALUES "
+                       "('sub_1', 'con_1', 1, 'key_1', '{\"email\": \"a@example.com\"}', '2026-01-01 00:00:00')",
+    }
+    previous_release(*rows.values())
+    upgrade()
+    with db.engine.begin() as connection:
+        for table in rows:
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1, table
+        assert connection.execute(text("SELECT fields FROM contacts")).scalar() in ('{"n": 1}', {"n": 1})
+        assert connection.execute(text("SELECT count(*) FROM idempotent_requests")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM erasures")).scalar() == 0
 
 
-def test_0006_keeps_every_row_and_makes_old_submissions_searchable(fresh_database_url):
+def test_0006_keeps_every_row_and_makes_old_submissions_searchable(previous_release):
     """A database written by the previous release (0001) keeps every row; its submissions become searchable."""
     from contactapi import inbox
 
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
-        upgrade(revision="0001")
-        with db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
-                                    "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')"))
-            connection.execute(text("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
-                                    "VALUES ('con_old', 1, 'ada@example.com', '{\"message\": \"Old Analytical note\"}', "
-                                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
-            connection.execute(text("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
-                                    "VALUES ('sub_old', 'con_old', 1, NULL, "
-                                    "'{\"email\": \"ada@example.com\", \"message\": \"Old Analytical note\"}', "
-                                    "'2026-01-01 00:00:00')"))
-        upgrade()
-        with db.engine.connect() as connection:
-            row = connection.execute(text("SELECT id, fields, page, user_agent, read_at FROM submissions")).one()
-            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
-        assert row.id == "sub_old" and row.page is None and row.read_at is None
-        found = inbox.page_of(1, inbox.InboxFilter(query="analyt"), 1, 20)
-        assert [item.id for item in found.items] == ["sub_old"] and not found.items[0].read
-        db.session.remove()
-        db.engine.dispose()
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+        "VALUES ('con_old', 1, 'ada@example.com', '{\"message\": \"Old Analytical note\"}', "
+        "'2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
+        "VALUES ('sub_old', 'con_old', 1, NULL, "
+        "'{\"email\": \"ada@example.com\", \"message\": \"Old Analytical note\"}', '2026-01-01 00:00:00')")
+    upgrade()
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT id, fields, page, user_agent, read_at FROM submissions")).one()
+        assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
+    assert row.id == "sub_old" and row.page is None and row.read_at is None
+    found = inbox.page_of(1, inbox.InboxFilter(query="analyt"), 1, 20)
+    assert [item.id for item in found.items] == ["sub_old"] and not found.items[0].read
 
 
-def test_the_deliveries_revision_keeps_every_row_of_the_previous_release(fresh_database_url):
-    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
-    with app.app_context():
-        upgrade(revision="0001")
-        with db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO accounts (id, email, contact_count, created_at) "
-                                    "VALUES (1, 'o@example.com', 1, '2026-01-01 00:00:00')"))
-            connection.execute(text("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
-                                    "VALUES ('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', "
-                                    "'2026-01-01 00:00:00')"))
-            connection.execute(text("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
-                                    "VALUES ('sub_1', 'con_1', 1, NULL, '{}', '2026-01-01 00:00:00')"))
-        upgrade(revision="0004")
-        with db.engine.connect() as connection:
-            assert connection.execute(text("SELECT id, email FROM contacts")).all() == [("con_1", "a@example.com")]
-            assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
-            assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 0
-            assert connection.execute(text("SELECT count(*) FROM webhooks")).scalar() == 0
-        downgrade(revision="0001")
-        with db.engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
-        db.engine.dispose()
+def test_the_deliveries_revision_keeps_every_row_of_the_previous_release(previous_release):
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+        "VALUES ('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        "INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) "
+        "VALUES ('sub_1', 'con_1', 1, NULL, '{}', '2026-01-01 00:00:00')")
+    upgrade(revision="0004")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id, email FROM contacts")).all() == [("con_1", "a@example.com")]
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM webhooks")).scalar() == 0
+    downgrade(revision="0001")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
