@@ -1,8 +1,21 @@
-"""Spam checks on a submission, in one place: today the honeypots; challenges and per-key rules join here."""
+"""Spam checks on a submission, in one place: `judge` runs them in order and says why a post is spam.
+
+Today the honeypots; the key's challenge (challenges.py) and its content rules (spam_rules.py) join here."""
+from dataclasses import dataclass
 
 # Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
 # Web3Forms' `botcheck` (a hidden checkbox).
 HONEYPOTS = ("_gotcha", "botcheck")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a submission is spam. blocked: the visitor is told it was refused (a failed challenge); otherwise
+    the door answers its normal success, so a bot cannot tell (honeypots, content rules)."""
+
+    reason: str                 # a stable code: "honeypot", "challenge_failed", "rule_links", …
+    detail: str = ""            # for the owner's spam folder, e.g. which word or which rule
+    blocked: bool = False
 
 
 def honeypot_filled(body):
@@ -15,9 +28,13 @@ def _filled(value):
     return value not in (None, False, "", [], {}) and not (isinstance(value, (int, float)) and value == 0)
 
 
-def is_spam(principal, body):
-    """Does this submission look like spam for this key? (principal: for the per-key rules to come.)
+def judge(principal, body):
+    """The first reason this submission is spam for this key, or None when it is not.
 
     Only public (publishable) keys face visitors' bots; a secret key is a backend's, refused from browsers,
     so its honeypot fields are control fields like any other and its writes are real."""
-    return not principal.is_secret and honeypot_filled(body)
+    if principal.is_secret:
+        return None
+    if honeypot_filled(body):
+        return Verdict("honeypot")
+    return None

@@ -13,6 +13,7 @@ from .addresses import normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
+from .spam import Verdict
 from .submission_fields import Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of
 
 __all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
@@ -66,8 +67,9 @@ class Visit:
 
 @dataclass(frozen=True)
 class Submitted:
-    """A submission the flow accepted. spam: a honeypot was filled: nothing was stored, contact is None, and
-    contact_id, email and fields are what a real success would have shown, so the bot cannot tell."""
+    """A submission the flow accepted. spam: the verdict when it was judged spam: no contact was stored,
+    contact is None, and contact_id, email and fields are what a real success would have shown, so the bot
+    cannot tell."""
 
     principal: keys.Principal
     contact_id: str
@@ -75,7 +77,7 @@ class Submitted:
     fields: dict
     contact: dict | None = None
     created: bool = False
-    spam: bool = False
+    spam: Verdict | None = None
     next_url: str | None = None      # where a browser goes now: an admitted _next, else the key's default
     controls: Controls = dataclass_field(default_factory=Controls)
 
@@ -90,11 +92,12 @@ def submit(door, visit):
         _refuse_secret_keys_from_browsers(door, visit, principal)
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
-        if spam.is_spam(principal, body):
+        verdict = spam.judge(principal, body)
+        if verdict is not None:
             fields = control_free(door, body)
             email = fields.pop("email", None)  # told it worked: a success like any other, nothing kept
             return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields,
-                             spam=True, next_url=_success_target(principal, visit, body))
+                             spam=verdict, next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
         controls = controls_of(door, body, normalise_email(email))
         contact, created = store(principal, email, fields, visit.source, controls)
