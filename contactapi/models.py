@@ -47,6 +47,8 @@ class ApiKey(db.Model):
     # What a form's visitors see: the default redirect after success, else our thank-you page with this text.
     success_url: Mapped[str | None] = mapped_column(String(2000))
     thank_you_message: Mapped[str | None] = mapped_column(String(1000))
+    # The proof a publishable key's visitors must give: None, or a name in challenges.KINDS.
+    challenge: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 

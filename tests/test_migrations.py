@@ -179,3 +179,15 @@ def test_the_deliveries_revision_keeps_every_row_of_the_previous_release(previou
     downgrade(revision="0001")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
+
+
+def test_0007_keeps_every_key_and_asks_no_challenge_of_it(previous_release):
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+        "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+        "'active', '[]', true, '2026-01-01')")
+    upgrade(revision="0007")
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT id, name, challenge FROM api_keys")).one()
+    assert (row.id, row.name, row.challenge) == ("key_old", "Shop", None)
