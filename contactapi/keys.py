@@ -36,6 +36,8 @@ class Principal:
     success_url: str | None = None          # where visitors go after a submission, unless the form says
     thank_you_message: str | None = None    # shown on the hosted thank-you page
     challenge: str | None = None            # the proof its visitors must give (challenges.py), or None
+    challenge_secret: str | None = None     # a provider's secret, sealed (sealed.py)
+    challenge_threshold: float | None = None  # reCAPTCHA v3's minimum score
 
     @property
     def is_secret(self):
@@ -132,7 +134,8 @@ def _load_principal(key_digest):
         with write_transaction() as session:
             session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
     return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify,
-                     key.success_url, key.thank_you_message, key.challenge)
+                     key.success_url, key.thank_you_message, key.challenge, key.challenge_secret,
+                     key.challenge_threshold)
 
 
 def authenticate(raw_key):

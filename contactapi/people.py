@@ -77,7 +77,7 @@ PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA)
 # Owners' own records, not visitors' data: sign-ins, and mail counts keyed by a digest of the owner's inbox.
 # Webhooks and extra notification recipients are the owner's settings.
 NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
-                "notification_recipients")
+                "notification_recipients", "used_challenges")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ PLAIN_WORDS = {
     "contact_too_large": _l("Your message is too long."),
     "invalid_text": _l("Your message contains characters that cannot be saved."),
     "uploads_not_supported": _l("This form does not accept file uploads."),
+    "challenge_failed": _l("Please complete the check that shows you are not a robot, then send the form again."),
 }
 
 
