@@ -42,9 +42,15 @@ def _provider_refusal(principal, kind, body):
                             body.get(captchas.PROVIDERS[kind].token_field))
 
 
-def masked(secret):
-    """A provider secret as the dashboard shows it again: its last four characters."""
-    return f"…{secret[-4:]}" if secret and len(secret) > 8 else "…"
+def masked_secret(key):
+    """The key's provider secret as the dashboard shows it again (its last four characters), or None."""
+    if not key.challenge_secret:
+        return None
+    try:
+        secret = sealed.unseal(key.challenge_secret)
+    except sealed.Unreadable:
+        return "unreadable since SECRET_KEY changed: paste it again"
+    return f"…{secret[-4:]}" if len(secret) > 8 else "…"
 
 
 def configure(key, kind, site_key=None, secret=None, threshold=None):
