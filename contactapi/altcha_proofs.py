@@ -3,34 +3,26 @@
 The `altcha` package (2.x, ALTCHA's v2 protocol, the one the `altcha` 3.x widget speaks) makes and verifies;
 we add the HMAC key (derived from SECRET_KEY, never SECRET_KEY itself), the key the challenge was made for,
 and the memory of used challenges (the used_challenges table: shared by every worker and host)."""
-import base64
 import hashlib
 import time
 from datetime import datetime, timezone
 
 import altcha
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import delete
 
 from .database import insert_statement, write_transaction
 from .models import UsedChallenge, utcnow
+from .sealed import derived_key
 
 ALGORITHM = "PBKDF2/SHA-256"
 _INFO = b"contactapi altcha hmac v1"
 
 
-def _hmac_key(secret_key):
-    key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key)
-    return base64.urlsafe_b64encode(derived).decode("ascii")
-
-
 def _hmac_keys():
     """The current key first (it signs), then those of SECRET_KEY_FALLBACKS (challenges made before a rotation)."""
     config = current_app.config
-    return [_hmac_key(k) for k in [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]]
+    return [derived_key(k, _INFO) for k in [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]]
 
 
 def new_challenge(key_id):
