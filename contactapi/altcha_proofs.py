@@ -68,6 +68,7 @@ def _first_use(signature, expires_at):
     expires = datetime.fromtimestamp(expires_at, timezone.utc).replace(tzinfo=None)
     with write_transaction() as session:
         session.execute(delete(UsedChallenge).where(UsedChallenge.expires_at < utcnow()))  # prune the expired
-        inserted = session.execute(insert_statement(UsedChallenge.__table__)
-                                   .values(digest=digest, expires_at=expires).on_conflict_do_nothing())
-    return inserted.rowcount == 1
+        table = UsedChallenge.__table__
+        inserted = session.execute(insert_statement(table).values(digest=digest, expires_at=expires)
+                                   .on_conflict_do_nothing().returning(table.c.digest)).first()
+    return inserted is not None  # (rowcount is -1 for this statement on psycopg)
