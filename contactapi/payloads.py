@@ -3,6 +3,7 @@ import io
 import json
 import math
 
+from flask import current_app
 from werkzeug.formparser import FormDataParser
 
 from .errors import FORM_TYPES, MESSAGES
@@ -100,15 +101,21 @@ def json_body(request, max_depth, limit):
     return parse_json_object(read_body(request, limit), max_depth)
 
 
-def submitted_body(request, max_depth, limit):
+def request_json(request):
+    """A request's JSON object within the app's limits (MAX_JSON_DEPTH, MAX_CONTENT_LENGTH)."""
+    config = current_app.config
+    return json_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"])
+
+
+def submitted_body(request):
     """A create request's body: a JSON object, or a browser form's fields; PayloadError otherwise."""
     if request.mimetype in FORM_TYPES:
-        data = read_body(request, limit)
+        data = read_body(request, current_app.config["MAX_CONTENT_LENGTH"])
         _stream, form, files = FormDataParser().parse(
             io.BytesIO(data), request.mimetype, len(data), request.mimetype_params)
         return form_fields(form, files)
     if request.mimetype in JSON_TYPES:
-        return json_body(request, max_depth, limit)
+        return request_json(request)
     raise PayloadError("Send the body as application/json or as a form", 415, "unsupported_media_type")
 
 
