@@ -5,7 +5,7 @@ count the client → read the body (the one reader) → authenticate the key →
 a stable code, the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
 from dataclasses import dataclass, field as dataclass_field
 
-from flask import current_app, g
+from flask import g
 from flask_limiter.errors import RateLimitExceeded
 
 from . import challenges, contacts, keys, notifications, origins, ratelimits, spam
@@ -56,9 +56,8 @@ class Visit:
 
     @classmethod
     def of(cls, request, bearer_key=None, path_key=None):
-        config = current_app.config
         return cls(
-            read_body=lambda: submitted_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"]),
+            read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
             source=contacts.Source.from_headers(request.headers),

@@ -49,6 +49,13 @@ def thank_you_page(message, back):
     return render_template("visitor/thanks.html", message=message, back=back)
 
 
+def form_address_page(referer):
+    """A visitor who opens a form's address (a followed link, a typed URL) instead of posting to it: a page in
+    their language, the same for every key, so it says nothing about which keys exist. 405 with Allow."""
+    page = render_template("visitor/form_address.html", back=back_link(referer, None))
+    return page, 405, {"Allow": "OPTIONS, POST"}
+
+
 def error_page(status, code, back):
     words = PLAIN_WORDS.get(code, CHECK_AND_RETRY)
     return render_template("visitor/error.html", status=status, words=words, code=code, back=back), status
