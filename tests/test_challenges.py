@@ -180,3 +180,14 @@ def test_a_solved_form_post_passes_every_door(app, client, altcha_key):
                          headers={"Origin": SITE, "Accept": "application/json"})
     assert answer.status_code == 200, answer.get_json()
     assert stored(app) == [("f@example.com", {})]
+
+
+def test_a_challenge_made_before_a_secret_key_rotation_is_still_accepted(make_app, make_key):
+    before = make_app(SECRET_KEY="the-old-secret-key", **FAST)
+    raw = make_key(kind="publishable")
+    require(before, raw)
+    payload = solved(before.test_client(), raw)
+    rotated = make_app(SECRET_KEY="the-new-secret-key", SECRET_KEY_FALLBACKS=["the-old-secret-key"], **FAST)
+    assert post(rotated.test_client(), raw, payload).status_code == 201
+    forgotten = make_app(SECRET_KEY="the-new-secret-key", **FAST)
+    assert post(forgotten.test_client(), raw, solved(before.test_client(), raw), email="b@example.com").status_code == 403
