@@ -18,6 +18,7 @@ submissions = Submission.__table__
 SEARCH_PREFIX = "search_"
 MAX_TERMS = 8
 TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
+RANKED_WINDOW = 200  # the newest matches ranked together (see matching_submissions)
 
 _fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"), column("rank"))
 # PostgreSQL's generated columns, unknown to the models.
@@ -40,7 +41,13 @@ def _like(term):
     return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
 
 
-def _sqlite_matches(account_id, terms):
+def _windows(candidates, recency):
+    """(submission_id, score, window) of candidates, window 0 for the newest RANKED_WINDOW of them, 1 for the next."""
+    position = func.row_number().over(order_by=[column.desc() for column in recency]) - 1
+    return select(candidates.c.submission_id, candidates.c.score, (position // RANKED_WINDOW).label("window"))
+
+
+def _sqlite_matches(account_id, terms, within, through):
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
     conditions = [_fts.c.document.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
     if long_terms:
@@ -49,15 +56,21 @@ def _sqlite_matches(account_id, terms):
         score = -_fts.c.rank  # bm25: more negative is better
     else:
         score = literal(0.0)
-    return (
+    matches = (
         select(submissions.c.id.label("submission_id"), score.label("score"))
         .select_from(_fts.join(submissions, and_(
             submissions.c.id == _fts.c.submission_id, text("submissions.rowid = search_submissions.rowid"))))
-        .where(submissions.c.account_id == account_id, *conditions)
+        .where(submissions.c.account_id == account_id, *conditions, *within)
     )
+    if through is None:
+        return matches.add_columns(literal(0).label("window"))
+    # The FTS index yields matches newest first (rowid order), so only the candidates are joined and scored.
+    candidates = matches.add_columns(_fts.c.rowid.label("recency")).order_by(_fts.c.rowid.desc()).limit(
+        _candidates_for(through)).subquery("candidates")
+    return _windows(candidates, [candidates.c.recency])
 
 
-def _postgresql_matches(account_id, terms):
+def _postgresql_matches(account_id, terms, within, through):
     fragments = and_(*(_search_text.like(_like(term), escape="\\") for term in terms))
     if all(re.fullmatch(r"\w+", term) for term in terms):  # words: the tsvector finds them by prefix, ranked
         query = func.to_tsquery(literal_column("'simple'::regconfig"), " & ".join(f"{term}:*" for term in terms))
@@ -65,18 +78,36 @@ def _postgresql_matches(account_id, terms):
         score = func.ts_rank(_search_vector, query)
     else:
         matched, score = fragments, literal(0.0)
-    return (
-        select(submissions.c.id.label("submission_id"), score.label("score"))
-        .where(submissions.c.account_id == account_id, matched)
+    where = (submissions.c.account_id == account_id, matched, *within)
+    if through is None:
+        return select(submissions.c.id.label("submission_id"), score.label("score"),
+                      literal(0).label("window")).where(*where)
+    # Rank only the newest candidates: ts_rank reads each one's tsvector, the costly part of a frequent word.
+    candidates = (
+        select(submissions.c.id.label("submission_id"), submissions.c.created_at, score.label("score"))
+        .where(*where).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+        .limit(_candidates_for(through)).subquery("candidates")
     )
+    return _windows(candidates, [candidates.c.created_at, candidates.c.submission_id])
 
 
-def matching_submissions(account_id, query):
-    """A subquery of (submission_id, score) for the account's submissions that match every term of query;
-    a higher score is a better match. None when the query has no terms."""
+def _candidates_for(through):
+    """How many of the newest matches rank the first `through` results: whole windows, enough to cover them."""
+    return RANKED_WINDOW * max(1, -(-through // RANKED_WINDOW))
+
+
+def matching_submissions(account_id, query, within=(), through=None):
+    """A subquery of (submission_id, score, window) for the account's submissions that match every term of
+    query (and the conditions `within`, on submissions); None when the query has no terms.
+
+    Best first is: window ascending, then score descending (higher is a better match). Without `through`
+    every match is there, all in window 0 (for filtering: exports, contacts). With `through` (the number of
+    results the caller's page needs, from the first), only the newest matches that cover them are there:
+    window 0 holds the newest RANKED_WINDOW matches, window 1 the next, and so on; ranking within a window
+    keeps a frequent word's first page as fast as a rare one's, and every match still has its place."""
     terms = terms_of(query or "")
     if not terms:
         return None
     dialect = db.session.get_bind().dialect.name
     matches = _sqlite_matches if dialect == "sqlite" else _postgresql_matches
-    return matches(account_id, terms).subquery("matches")
+    return matches(account_id, terms, tuple(within), through).subquery("matches")
