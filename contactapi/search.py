@@ -11,6 +11,7 @@ import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
+from .database import write_connection
 from .extensions import db
 from .models import Submission
 
@@ -24,6 +25,39 @@ _fts = table("search_submissions", column("rowid"), column("submission_id"), col
 # PostgreSQL's generated columns, unknown to the models.
 _search_text = literal_column("submissions.search_text")
 _search_vector = literal_column("submissions.search_vector")
+
+
+# What the FTS table holds for a submission: every value of its fields, joined by spaces. Migration 0006 has
+# its own frozen copy (the triggers that keep the table in step); the two must say the same.
+_SQLITE_DOCUMENT = "(SELECT group_concat(value, ' ') FROM json_each(submissions.fields))"
+_SQLITE_REBUILD = [
+    "DELETE FROM search_submissions",
+    f"INSERT INTO search_submissions (rowid, submission_id, document) SELECT rowid, id, {_SQLITE_DOCUMENT} FROM submissions",
+    "INSERT INTO search_submissions (search_submissions) VALUES ('optimize')",
+]
+_POSTGRESQL_REBUILD = [
+    "REINDEX INDEX CONCURRENTLY search_submissions_words",
+    "REINDEX INDEX CONCURRENTLY search_submissions_trigrams",
+]
+
+
+def rebuild():
+    """Make the search index again from the submissions; returns how many submissions it holds.
+
+    SQLite: the FTS table is refilled in one write transaction, with every submission's current rowid (a
+    VACUUM, VACUUM INTO or a restored copy may have renumbered them, and matches then go missing).
+    PostgreSQL keeps its search columns in step by itself (generated columns); its two GIN indexes are
+    rebuilt without blocking writes (REINDEX CONCURRENTLY), which is only ever needed after an index
+    corruption or an upgrade of pg_trgm or of the collation."""
+    if db.engine.dialect.name == "sqlite":
+        with write_connection() as connection:
+            for statement in _SQLITE_REBUILD:
+                connection.exec_driver_sql(statement)
+            return connection.exec_driver_sql("SELECT count(*) FROM search_submissions").scalar()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for statement in _POSTGRESQL_REBUILD:
+            connection.exec_driver_sql(statement)
+        return connection.exec_driver_sql("SELECT count(*) FROM submissions").scalar()
 
 
 def managed_by_models(name, type_, parent_names):
