@@ -1,6 +1,7 @@
 """Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
 
-SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by bm25.
+SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by BM25's
+term-frequency part (see _term_frequency_score).
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
 for fragments such as part of an email address. Both are kept in step with every write by the database
 (triggers, generated columns), created by migration 0006 under names starting with search_.
@@ -21,7 +22,7 @@ MAX_TERMS = 8
 TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
 RANKED_WINDOW = 200  # the newest matches ranked together (see matching_submissions)
 
-_fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"), column("rank"))
+_fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"))
 # PostgreSQL's generated columns, unknown to the models.
 _search_text = literal_column("submissions.search_text")
 _search_vector = literal_column("submissions.search_vector")
@@ -75,10 +76,23 @@ def _like(term):
     return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
 
 
-def _windows(candidates, recency):
+def _windows(candidates, recency, score):
     """(submission_id, score, window) of candidates, window 0 for the newest RANKED_WINDOW of them, 1 for the next."""
     position = func.row_number().over(order_by=[column.desc() for column in recency]) - 1
-    return select(candidates.c.submission_id, candidates.c.score, (position // RANKED_WINDOW).label("window"))
+    return select(candidates.c.submission_id, score.label("score"), (position // RANKED_WINDOW).label("window"))
+
+
+def _term_frequency_score(document, terms):
+    """BM25's term-frequency and length part (k1 = 1.2, b = 0.75) for candidates' lower-case documents,
+    lengths against the candidates' mean. bm25() itself first counts every match of each term in the whole
+    index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
+    length = func.length(document)
+    norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(), 1))
+    score = literal(0.0)
+    for term in terms:
+        frequency = (length - func.length(func.replace(document, term, ""))) * 1.0 / len(term)
+        score = score + frequency / (frequency + norm)
+    return score
 
 
 def _sqlite_matches(account_id, terms, within, through):
@@ -87,21 +101,18 @@ def _sqlite_matches(account_id, terms, within, through):
     if long_terms:
         phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
         conditions.append(text("search_submissions MATCH :search_phrase").bindparams(search_phrase=phrase))
-        score = -_fts.c.rank  # bm25: more negative is better
-    else:
-        score = literal(0.0)
     matches = (
-        select(submissions.c.id.label("submission_id"), score.label("score"))
+        select(submissions.c.id.label("submission_id"))
         .select_from(_fts.join(submissions, and_(
             submissions.c.id == _fts.c.submission_id, text("submissions.rowid = search_submissions.rowid"))))
         .where(submissions.c.account_id == account_id, *conditions, *within)
     )
     if through is None:
-        return matches.add_columns(literal(0).label("window"))
+        return matches.add_columns(literal(0.0).label("score"), literal(0).label("window"))
     # The FTS index yields matches newest first (rowid order), so only the candidates are joined and scored.
-    candidates = matches.add_columns(_fts.c.rowid.label("recency")).order_by(_fts.c.rowid.desc()).limit(
-        _candidates_for(through)).subquery("candidates")
-    return _windows(candidates, [candidates.c.recency])
+    candidates = matches.add_columns(_fts.c.rowid.label("recency"), func.lower(_fts.c.document).label("document")) \
+        .order_by(_fts.c.rowid.desc()).limit(_candidates_for(through)).subquery("candidates")
+    return _windows(candidates, [candidates.c.recency], _term_frequency_score(candidates.c.document, terms))
 
 
 def _postgresql_matches(account_id, terms, within, through):
@@ -114,7 +125,7 @@ def _postgresql_matches(account_id, terms, within, through):
         matched, score = fragments, literal(0.0)
     where = (submissions.c.account_id == account_id, matched, *within)
     if through is None:
-        return select(submissions.c.id.label("submission_id"), score.label("score"),
+        return select(submissions.c.id.label("submission_id"), literal(0.0).label("score"),
                       literal(0).label("window")).where(*where)
     # Rank only the newest candidates: ts_rank reads each one's tsvector, the costly part of a frequent word.
     candidates = (
@@ -122,7 +133,7 @@ def _postgresql_matches(account_id, terms, within, through):
         .where(*where).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
         .limit(_candidates_for(through)).subquery("candidates")
     )
-    return _windows(candidates, [candidates.c.created_at, candidates.c.submission_id])
+    return _windows(candidates, [candidates.c.created_at, candidates.c.submission_id], candidates.c.score)
 
 
 def _candidates_for(through):
@@ -135,7 +146,7 @@ def matching_submissions(account_id, query, within=(), through=None):
     query (and the conditions `within`, on submissions); None when the query has no terms.
 
     Best first is: window ascending, then score descending (higher is a better match). Without `through`
-    every match is there, all in window 0 (for filtering: exports, contacts). With `through` (the number of
+    every match is there, all in window 0 with score 0 (for filtering: exports, contacts). With `through` (the number of
     results the caller's page needs, from the first), only the newest matches that cover them are there:
     window 0 holds the newest RANKED_WINDOW matches, window 1 the next, and so on; ranking within a window
     keeps a frequent word's first page as fast as a rare one's, and every match still has its place."""
