@@ -30,6 +30,8 @@ def parse_options(argv):
                         help="a PostgreSQL database to EMPTY and use (default: $BENCH_DATABASE_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--output", help="also write the Markdown report to this file")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only the scenarios whose name contains TEXT (repeatable; baselines always run)")
     options = parser.parse_args(argv)
     options.sizes = {"small": 10_000, "big": 1_000_000, "offset": 500_000}
     if options.quick:
@@ -107,7 +109,8 @@ def bench_database(title, url, options):
     with gunicorn("bench.bare_app:app", free_port(), env, log) as bare, \
             gunicorn("wsgi:app", free_port(), env, log) as server:
         baselines = dict(zip(("GET", "POST"), bare_scenarios()))
-        scenarios = app_scenarios(app, accounts, options.sizes)
+        scenarios = [scenario for scenario in app_scenarios(app, accounts, options.sizes)
+                     if not options.only or any(text in scenario.name for text in options.only)]
         runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + [(server, s) for s in scenarios],
                                      options, workdir)
         rss = server.peak_worker_rss_mib()
