@@ -169,12 +169,13 @@ def delivery_json(row):
             "created_at": _timestamp(row.created_at), "finished_at": _timestamp(row.finished_at)}
 
 
-def deliveries_page(account_id, webhook_id, cursor=Cursor()):
+def deliveries_page(account_id, webhook_id, cursor=None):
     """The webhook's deliveries newest first, a cursor page: {"data", "has_more"} (InvalidPage for a cursor
     that is not one of its deliveries)."""
     webhook = get(account_id, webhook_id)
     deliveries = Delivery.__table__
-    return keyset_page(db.session, deliveries, [deliveries.c.webhook_id == webhook.id], cursor, delivery_json)
+    return keyset_page(db.session, deliveries, [deliveries.c.webhook_id == webhook.id], cursor or Cursor(),
+                       delivery_json)
 
 
 def retry(account_id, webhook_id, delivery_id):
