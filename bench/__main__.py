@@ -32,8 +32,10 @@ def parse_options(argv):
     parser.add_argument("--output", help="also write the Markdown report to this file")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="run only the scenarios whose name contains TEXT (repeatable; baselines always run)")
+    parser.add_argument("--big", type=int, default=1_000_000,
+                        help="contacts in the big account (the deep-page scenarios read at half of it)")
     options = parser.parse_args(argv)
-    options.sizes = {"small": 10_000, "big": 1_000_000, "offset": 500_000}
+    options.sizes = {"small": 10_000, "big": options.big, "offset": options.big // 2}
     if options.quick:
         options.runs, options.duration = 1, 2
         options.sizes = {"small": 10_000, "big": 50_000, "offset": 25_000}
