@@ -16,7 +16,7 @@ email_validator.SPECIAL_USE_DOMAIN_NAMES = []
 # (tests/test_addresses_fast_path.py). Anything else, valid or not, goes to email-validator.
 _ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_PLAIN_ADDRESS = re.compile(rf"(?=[^@]{{1,64}}@)(?!.*--)(?:{_ATOM}(?:\.{_ATOM})*)@(?=.{{1,253}}\Z)"
+_PLAIN_ADDRESS = re.compile(rf"(?=[^@]{{1,64}}@)(?:{_ATOM}(?:\.{_ATOM})*)@(?!.*--)(?=.{{1,253}}\Z)"
                             rf"(?:{_LABEL}\.)+[a-z]{{2,63}}", re.ASCII)
 
 
