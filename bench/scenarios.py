@@ -81,9 +81,36 @@ def _list_preflight(key, total, page, page_size=20):
     return preflight
 
 
+def _contact_at_depth(app, account, depth, total, tag):
+    """The id of the contact with depth contacts newer than it (the seed writes contact n at n ms)."""
+    from sqlalchemy import text
+
+    from contactapi.extensions import db
+
+    with app.app_context():
+        return db.session.execute(text("SELECT id FROM contacts WHERE account_id = :a AND email = :e"), {
+            "a": account.id, "e": f"{tag}-{total - 1 - depth}@seed.example"}).scalar_one()
+
+
+def _cursor_preflight(key, cursor_id, limit=20):
+    """The page after the cursor is full, newest first, starts past the cursor and says there is more."""
+
+    def preflight(base_url):
+        answer = requests.get(f"{base_url}/v1/contacts?limit={limit}&starting_after={cursor_id}",
+                              headers={"Authorization": f"Bearer {key}"}, timeout=30)
+        body = answer.json()
+        checks.require(answer.status_code == 200, f"cursor page answered {answer.status_code}")
+        checks.require(len(body["data"]) == limit and body["has_more"], "the cursor page is not full")
+        stamps = [(c["created_at"], c["id"]) for c in body["data"]]
+        checks.require(stamps == sorted(stamps, reverse=True), "the cursor page is not newest first")
+        checks.require(cursor_id not in [c["id"] for c in body["data"]], "the cursor is on its own page")
+
+    return preflight
+
+
 def app_scenarios(app, accounts, sizes):
     """The service's scenarios; accounts maps a role to a seed.Account, sizes the seeded counts."""
-    return post_scenarios(app, accounts) + _get_scenarios(accounts, sizes)
+    return post_scenarios(app, accounts) + _get_scenarios(app, accounts, sizes)
 
 
 def post_scenarios(app, accounts):
@@ -117,10 +144,11 @@ def post_scenarios(app, accounts):
     ]
 
 
-def _get_scenarios(accounts, sizes):
+def _get_scenarios(app, accounts, sizes):
     small, big = accounts["small"], accounts["big"]
     offset_page = sizes["offset"] // 20 + 1
     big_name = f"{sizes['big']:,}".replace(",", " ")
+    deep_cursor = _contact_at_depth(app, big, sizes["offset"], sizes["big"], "big")
     return [
         Scenario(
             f"GET list page 1 ({sizes['small']:,} contacts)", "get.lua",
@@ -149,6 +177,14 @@ def _get_scenarios(accounts, sizes):
             "GET", Target(p50_ms=60), connections=1,
             check=lambda result, run, emails: _answered(result),
             preflight=_list_preflight(big.secret_key, sizes["big"], offset_page),
+        ),
+        Scenario(
+            f"GET cursor page at depth {sizes['offset']:,} ({big_name}), 1 connection", "get.lua",
+            lambda run: {"BENCH_PATH": f"/v1/contacts?limit=20&starting_after={deep_cursor}",
+                         "BENCH_KEY": big.secret_key},
+            "GET", Target(p50_ms=2), connections=1,
+            check=lambda result, run, emails: _answered(result),
+            preflight=_cursor_preflight(big.secret_key, deep_cursor),
         ),
     ]
 

@@ -13,7 +13,7 @@ from .deliveries import events
 from .extensions import db
 from .ids import random_id
 from .models import Account, Contact, JSONField, Submission, utcnow
-from .pagination import page_envelope
+from .pagination import keyset_page, page_envelope
 
 contacts = Contact.__table__
 submissions = Submission.__table__
@@ -277,6 +277,23 @@ def list_page(account_id, page, page_size, email=None, query=""):
         else:  # no contacts at all: the counter alone
             total = connection.execute(_TOTAL, {"p_account": account_id}).scalar() or 0
     return page_envelope([as_json(r._mapping) for r in rows], page, page_size, total)
+
+
+def cursor_page(account_id, cursor, email=None):
+    """A cursor page of contacts, newest first (see pagination.keyset_page): the one with email, or all."""
+    where = [contacts.c.account_id == account_id]
+    if email is not None:
+        where.append(contacts.c.email == normalise_email(email))
+    with read_connection() as connection:
+        return keyset_page(connection, contacts, where, cursor, lambda row: as_json(row._mapping))
+
+
+def submissions_cursor_page(account_id, contact_id, cursor):
+    """A cursor page of a contact's submissions, newest first."""
+    get(account_id, contact_id)
+    where = [submissions.c.contact_id == contact_id, submissions.c.account_id == account_id]
+    with read_connection() as connection:
+        return keyset_page(connection, submissions, where, cursor, submission_as_json)
 
 
 def list_submissions(account_id, contact_id, page, page_size):

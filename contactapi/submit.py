@@ -6,7 +6,6 @@ a stable code, the field at fault); each door only maps a request in and a Submi
 from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
-from flask_limiter.errors import RateLimitExceeded
 
 from . import challenges, contacts, keys, notifications, origins, ratelimits, spam
 from .addresses import normalise_email
@@ -120,7 +119,7 @@ def _count_client(visit):
             ratelimits.count_key(principal)
         else:
             ratelimits.count_client_ip()
-    except RateLimitExceeded:
+    except ratelimits.RateLimited:
         raise SubmitError(429, MESSAGES[429], "rate_limited") from None
     return principal
 
@@ -147,7 +146,7 @@ def _authenticate(visit, body, header_principal):
     if not principal.is_secret:
         try:
             ratelimits.count_key(principal)
-        except RateLimitExceeded:
+        except ratelimits.RateLimited:
             raise SubmitError(429, MESSAGES[429], "rate_limited") from None
     return principal
 
