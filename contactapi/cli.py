@@ -1,9 +1,9 @@
-"""flask keys …, flask contacts … and flask idempotency prune: the operator's commands."""
+"""flask keys …, flask contacts …, flask idempotency prune and flask spam prune: the operator's commands."""
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, exports, idempotency, keys
+from . import accounts, exports, idempotency, keys, spam_folder
 from .addresses import InvalidEmail
 from .extensions import db
 from .inbox import InboxFilter
@@ -22,6 +22,7 @@ def _account_or_fail(email):
 
 keys_group = AppGroup("keys", help="Create, list and disable API keys.")
 contacts_group = AppGroup("contacts", help="Export contacts.")
+spam_group = AppGroup("spam", help="The spam folder.")
 idempotency_group = AppGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
 
 
@@ -88,7 +89,15 @@ def prune_idempotent_answers():
     click.echo(f"Deleted {idempotency.prune()} expired idempotent answers.")
 
 
+@spam_group.command("prune")
+def prune_spam():
+    """Delete spam older than SPAM_KEEP_DAYS in every account (each new spam prunes its own account's)."""
+    click.echo(f"Deleted {spam_folder.prune()} spam submissions older than "
+               f"{current_app.config['SPAM_KEEP_DAYS']} days.")
+
+
 def register(app: Flask):
     app.cli.add_command(keys_group)
     app.cli.add_command(contacts_group)
     app.cli.add_command(idempotency_group)
+    app.cli.add_command(spam_group)

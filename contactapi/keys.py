@@ -12,6 +12,7 @@ from .extensions import db
 from .ids import random_id, random_token
 from .models import Account, ApiKey, utcnow
 from .origins import normalise_domain
+from .spam_rules import ContentRules
 
 PREFIXES = {"secret": "ck_secret_", "publishable": "ck_pub_"}
 KINDS = tuple(PREFIXES)
@@ -36,6 +37,7 @@ class Principal:
     success_url: str | None = None          # where visitors go after a submission, unless the form says
     thank_you_message: str | None = None    # shown on the hosted thank-you page
     challenge: str | None = None            # the proof its visitors must give (challenges.py), or None
+    rules: ContentRules = ContentRules()    # its content rules (spam_rules.py); none for a secret key
 
     @property
     def is_secret(self):
@@ -131,8 +133,13 @@ def _load_principal(key_digest):
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         with write_transaction() as session:
             session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+    return principal_of(key, owner_email)
+
+
+def principal_of(key, owner_email):
+    """The Principal a key's requests act as."""
     return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify,
-                     key.success_url, key.thank_you_message, key.challenge)
+                     key.success_url, key.thank_you_message, key.challenge, ContentRules.from_json(key.content_rules))
 
 
 def authenticate(raw_key):
@@ -170,6 +177,13 @@ def set_visitor_pages(key, success_url, thank_you_message):
     with write_transaction():
         key.success_url = success_url or None
         key.thank_you_message = thank_you_message or None
+        db.session.add(key)
+
+
+def set_content_rules(key, rules):
+    """Replace a publishable key's content rules (a spam_rules.ContentRules; every rule off: none stored)."""
+    with write_transaction():
+        key.content_rules = rules.as_json()
         db.session.add(key)
 
 

@@ -1,11 +1,10 @@
 """Spam checks on a submission, in one place: `judge` runs them in order and says why a post is spam.
 
-Today the honeypots; the key's challenge (challenges.py) and its content rules (spam_rules.py) join here."""
+The key's challenge (challenges.py), the honeypots, then the key's content rules (spam_rules.py)."""
 from dataclasses import dataclass
 
-# Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
-# Web3Forms' `botcheck` (a hidden checkbox).
-HONEYPOTS = ("_gotcha", "botcheck")
+from . import spam_rules
+from .submission_fields import HONEYPOTS
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,7 @@ def judge(principal, body):
     so its honeypot fields are control fields like any other and its writes are real."""
     if principal.is_secret:
         return None
+    # The key's challenge comes first here (challenges.check), once it lands.
     if honeypot_filled(body):
         return Verdict("honeypot")
-    return None
+    return spam_rules.check(principal.rules, body)

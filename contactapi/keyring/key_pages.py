@@ -2,8 +2,9 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import keys, recipients
+from ..spam_rules import ContentRules
 from . import bp
-from .forms import DomainsForm, NewKeyForm, VisitorPagesForm
+from .forms import ContentRulesForm, DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
 from .snippet import form_snippet, key_created_page
 
@@ -24,13 +25,14 @@ def _render_keys(form, status=200):
     return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
 
 
-def _render_key(key, domains_form=None, pages_form=None, status=200):
+def _render_key(key, domains_form=None, pages_form=None, rules_form=None, status=200):
     snippet = form_snippet(key.public_value) if key.public_value else None
     domains_form = domains_form or DomainsForm(key, data={"domains": key.domains})
     pages_form = pages_form or VisitorPagesForm(
         key, data={"success_url": key.success_url or "", "thank_you_message": key.thank_you_message or ""})
+    rules_form = rules_form or ContentRulesForm.of(ContentRules.from_json(key.content_rules))
     return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
-                           pages_form=pages_form, extra_recipients=recipients.of_key(key.id)), status
+                           pages_form=pages_form, rules_form=rules_form, extra_recipients=recipients.of_key(key.id)), status
 
 
 @bp.get("/dashboard/keys")
@@ -128,4 +130,18 @@ def edit_visitor_pages(key_id):
         return _render_key(key, pages_form=form, status=400)
     keys.set_visitor_pages(key, form.success_url.data, (form.thank_you_message.data or "").strip())
     flash("Saved: what visitors see after sending your form.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/content-rules")
+@account_required
+def edit_content_rules(key_id):
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    form = ContentRulesForm()
+    if not form.validate():
+        return _render_key(key, rules_form=form, status=400)
+    keys.set_content_rules(key, form.rules)
+    flash("Saved: content rules are on for this key." if form.rules.any else "Saved: this key has no content rules.")
     return _back_to(key)
