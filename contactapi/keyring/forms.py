@@ -28,8 +28,8 @@ class LinesField(TextAreaField):
         return "\n".join(self.data or [])
 
 
-class NamesField(LinesField):
-    """Field names typed one per line or separated by commas."""
+class EntriesField(LinesField):
+    """Entries without spaces (field names, addresses, domains) typed one per line or separated by commas."""
 
     def process_formdata(self, valuelist):
         text = valuelist[0] if valuelist else ""
@@ -151,13 +151,13 @@ class ContentRulesForm(FlaskForm):
                              description="Counted over every text field. Empty = no limit; 0 = no links at all.")
     blocked_words = LinesField("Blocked words", render_kw={"rows": 3},
                                description="One word or phrase per line; matched as a whole word, in any letter case.")
-    blocked_senders = LinesField("Blocked senders", render_kw={"rows": 3},
-                                 description="One per line: an address (spam@example.com) or a domain (example.com, its "
+    blocked_senders = EntriesField("Blocked senders", render_kw={"rows": 3},
+                                 description="One per line (or separated by commas): an address (spam@example.com) or a domain (example.com, its "
                                              "subdomains too), matched against the sender's email.")
-    required_fields = NamesField("Required fields", render_kw={"rows": 2},
+    required_fields = EntriesField("Required fields", render_kw={"rows": 2},
                                  description="Field names, one per line or separated by commas: a submission without "
                                              "one of them goes to spam.")
-    only_fields = NamesField("Only these fields", render_kw={"rows": 2},
+    only_fields = EntriesField("Only these fields", render_kw={"rows": 2},
                              description="Field names: any other field is dropped (not spam). email is always kept. "
                                          "Empty = keep every field.")
 
