@@ -3,6 +3,7 @@ and how a typed-in set of them is validated. Each check is a plain function retu
 spam.judge runs them in order."""
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import spam  # Verdict; spam.judge calls check (module imports: each uses the other at call time)
 from .addresses import InvalidEmail, normalise_email
@@ -15,6 +16,9 @@ MAX_LINKS_CEILING = 1000
 # What counts as a link in a text: a URL with a scheme, or a bare www. host.
 LINK = re.compile(r"\b(?:https?://|ftp://|www\.)", re.IGNORECASE)
 FIELD_NAME = re.compile(r"[^\s,]{1,100}")
+# Where the doors take the sender's address from (Formspree's and Web3Forms' reply-to fields stand in for
+# email): a blocked sender is blocked in any of them.
+ADDRESS_FIELDS = ("email", "_replyto", "replyto")
 
 
 @dataclass(frozen=True)
@@ -81,30 +85,39 @@ def too_many_links(rules, body):
     return None
 
 
+@lru_cache(maxsize=1024)  # a key's words come back with each of its posts
+def _whole_word(word):
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+
+
 def blocked_word(rules, body):
     """The first blocked word found as a whole word (or phrase), in any letter case."""
     if not rules.blocked_words:
         return None
-    patterns = [(word, re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)) for word in rules.blocked_words]
     for name, text in visitor_text(body):
-        for word, pattern in patterns:
-            if pattern.search(text):
+        for word in rules.blocked_words:
+            if _whole_word(word).search(text):
                 return spam.Verdict("rule_blocked_word", f'"{word}" in {name}')
     return None
+
+
+def _addresses(body):
+    for name in ADDRESS_FIELDS:
+        try:
+            yield normalise_email(body.get(name))
+        except InvalidEmail:
+            continue  # absent or not an address: the submit flow refuses a bad email itself
 
 
 def blocked_sender(rules, body):
     """The sender's normalised address is blocked, or its domain (or a parent domain) is."""
     if not rules.blocked_senders:
         return None
-    try:
-        address = normalise_email(body.get("email"))
-    except InvalidEmail:
-        return None  # not an address at all: the submit flow refuses it (or another rule catches it)
-    domain = address.rpartition("@")[2]
-    for entry in rules.blocked_senders:
-        if address == entry or "@" not in entry and (domain == entry or domain.endswith("." + entry)):
-            return spam.Verdict("rule_blocked_sender", f"{address} matches {entry}")
+    for address in _addresses(body):
+        domain = address.rpartition("@")[2]
+        for entry in rules.blocked_senders:
+            if address == entry or "@" not in entry and (domain == entry or domain.endswith("." + entry)):
+                return spam.Verdict("rule_blocked_sender", f"{address} matches {entry}")
     return None
 
 

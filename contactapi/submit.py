@@ -14,7 +14,8 @@ from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
 from .spam import Verdict
-from .submission_fields import Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of
+from .submission_fields import (Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of,
+                                present)
 
 __all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
 
@@ -168,7 +169,8 @@ def _keep_as_spam(door, visit, principal, body, verdict):
     """Keep a submission judged spam in the spam folder (never a contact, no delivery); returns the
     (email, fields) a real success would have shown."""
     fields = control_free(door, body)
-    email = fields.pop("email", None)
+    fields.pop("email", None)
+    email = next((body[name] for name in door.email_from if present(body.get(name))), body.get("email"))
     spam_folder.keep(principal, email, fields, verdict, visit.source)
     return (email if isinstance(email, str) else None), fields
 

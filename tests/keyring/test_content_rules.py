@@ -114,3 +114,13 @@ def test_rules_need_the_csrf_token_and_a_publishable_key_of_ones_own(app, owner,
     page = owner.get(f"/dashboard/keys/{key_id}")
     refused = owner.post(f"/dashboard/keys/{other_id}/content-rules", data={"csrf_token": csrf_from(page), "max_links": "1"})
     assert refused.status_code == 404 and rows(app, ApiKey, id=other_id)[0].content_rules is None
+
+
+def test_a_blocked_sender_is_caught_in_formspree_s_replyto_too(app, client, ruled):
+    raw, _ = ruled(blocked_senders="spam.example")
+    response = client.post(f"/f/{raw}", data={"_replyto": "x@Spam.example", "message": "hi"},
+                           headers={"Origin": "https://example.com", "Accept": "application/json"})
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+    [kept] = spam_rows(app)
+    assert (kept.reason, kept.email, kept.fields) == ("rule_blocked_sender", "x@Spam.example", {"message": "hi"})
+    assert stored_counts(app) == (0, 0, 0, 1)
