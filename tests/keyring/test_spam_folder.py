@@ -190,3 +190,15 @@ def test_another_account_can_neither_see_nor_act_on_the_spam(app, client, pub, s
         intruder.post("/dashboard/spam/bulk", data={"csrf_token": token, "action": action, "ids": [spam_id]})
     intruder.post("/dashboard/inbox/bulk", data={"csrf_token": token, "action": "spam", "ids": [submission_id]})
     assert len(spam_rows(app)) == 1 and len(rows(app, Submission)) == 1 and len(rows(app, Contact)) == 1
+
+
+def test_not_spam_after_its_key_was_deleted_stores_it_without_the_keys_mail(app, client, owner, pub):
+    bot_post(client, pub)
+    key_id = key_id_of(app, pub)
+    assert post_form(owner, f"/dashboard/keys/{key_id}", f"/dashboard/keys/{key_id}/delete").status_code == 303
+    page = owner.get("/dashboard/spam")
+    assert "a deleted key" in page.get_data(as_text=True)
+    owner.post(f"/dashboard/spam/{spam_ids_on(page)[0]}/not-spam", data={"csrf_token": csrf_from(page)})
+    [submission] = rows(app, Submission)
+    assert submission.key_id is None and rows(app, Contact)[0].email == "ada@example.net"
+    assert rows(app, Delivery) == []  # the notification setting went with the key
