@@ -211,6 +211,7 @@ def test_0009_keeps_every_key_without_rules_and_adds_an_empty_spam_folder(previo
     with app.test_request_context():
         key = keys.key_of(1, "key_old")
         assert keys.principal_of(key, "o@example.com").rules == keys.ContentRules()  # no rule: judged as before
+        db.session.remove()  # its read transaction would hold the downgrade's lock on PostgreSQL
     downgrade(revision="0007")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT id FROM api_keys")).scalar() == "key_old"
