@@ -80,6 +80,17 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
+    # Challenges (README: Stopping spam). ALTCHA's proof-of-work cost (PBKDF2 iterations per attempt) and how
+    # long a challenge may be solved and used; the providers' verify URLs (tests point them at a local
+    # verifier) and the deadline of that one call, after which the challenge counts as failed.
+    ALTCHA_COST = _env_int("ALTCHA_COST", 5000)
+    ALTCHA_EXPIRY = _env_int("ALTCHA_EXPIRY", 600)
+    TURNSTILE_VERIFY_URL = os.environ.get("TURNSTILE_VERIFY_URL",
+                                          "https://challenges.cloudflare.com/turnstile/v0/siteverify")
+    HCAPTCHA_VERIFY_URL = os.environ.get("HCAPTCHA_VERIFY_URL", "https://api.hcaptcha.com/siteverify")
+    RECAPTCHA_VERIFY_URL = os.environ.get("RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify")
+    CHALLENGE_VERIFY_DEADLINE = 3  # seconds
+
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     MAX_ACTIVE_KEYS = _env_int("MAX_ACTIVE_KEYS", 10)
     MAGIC_LINK_MAX_AGE = _env_int("MAGIC_LINK_MAX_AGE", 30 * 60)

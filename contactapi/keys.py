@@ -37,6 +37,8 @@ class Principal:
     success_url: str | None = None          # where visitors go after a submission, unless the form says
     thank_you_message: str | None = None    # shown on the hosted thank-you page
     challenge: str | None = None            # the proof its visitors must give (challenges.py), or None
+    challenge_secret: str | None = None     # a provider's secret, sealed (sealed.py)
+    challenge_threshold: float | None = None  # reCAPTCHA v3's minimum score
     rules: ContentRules = ContentRules()    # its content rules (spam_rules.py); none for a secret key
 
     @property
@@ -137,9 +139,12 @@ def _load_principal(key_digest):
 
 
 def principal_of(key, owner_email):
-    """The Principal a key's requests act as."""
-    return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify,
-                     key.success_url, key.thank_you_message, key.challenge, ContentRules.from_json(key.content_rules))
+    """What a key proves, as the submit flow reads it: the key's settings and its owner's address."""
+    return Principal(key_id=key.id, kind=key.kind, account_id=key.account_id, owner_email=owner_email,
+                     domains=tuple(key.domains or ()), notify=key.notify, success_url=key.success_url,
+                     thank_you_message=key.thank_you_message, challenge=key.challenge,
+                     challenge_secret=key.challenge_secret, challenge_threshold=key.challenge_threshold,
+                     rules=ContentRules.from_json(key.content_rules))
 
 
 def authenticate(raw_key):

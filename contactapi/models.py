@@ -2,7 +2,7 @@
 Idempotency-Key retries, and the audit list of erased people."""
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -51,6 +51,10 @@ class ApiKey(db.Model):
     challenge: Mapped[str | None] = mapped_column(String(32))
     # A publishable key's content rules (spam_rules.ContentRules.as_json), None when it has none.
     content_rules: Mapped[dict | None] = mapped_column(JSONField)
+    # For a provider's challenge: its public site key, its secret sealed (sealed.py), reCAPTCHA v3's minimum score.
+    challenge_site_key: Mapped[str | None] = mapped_column(String(200))
+    challenge_secret: Mapped[str | None] = mapped_column(Text)
+    challenge_threshold: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -199,3 +203,12 @@ class MailCount(db.Model):
     inbox: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of addresses.inbox(email)
     window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True, index=True)
     sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UsedChallenge(db.Model):
+    """An ALTCHA challenge whose solution was accepted: a second use is a replay. Kept until it expires."""
+
+    __tablename__ = "used_challenges"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the challenge's signature
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -76,8 +76,9 @@ PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA,
 # the erasure list itself (digests only).
 # Owners' own records, not visitors' data: sign-ins, and mail counts keyed by a digest of the owner's inbox.
 # Webhooks and extra notification recipients are the owner's settings.
+# used_challenges: digests of ALTCHA challenges already solved, nothing about who solved them.
 NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
-                "notification_recipients")
+                "notification_recipients", "used_challenges")
 
 
 @dataclass(frozen=True)

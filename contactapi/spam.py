@@ -1,10 +1,11 @@
 """Spam checks on a submission, in one place: `judge` runs them in order and says why a post is spam.
 
-The key's challenge (challenges.py), the honeypots, then the key's content rules (spam_rules.py)."""
+First the key's challenge (challenges.py), then the honeypots, then the key's content rules (spam_rules.py)."""
 from dataclasses import dataclass
 
-from . import spam_rules
-from .submission_fields import HONEYPOTS
+# Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
+# Web3Forms' `botcheck` (a hidden checkbox).
+HONEYPOTS = ("_gotcha", "botcheck")
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,9 @@ class Verdict:
     reason: str                 # a stable code: "honeypot", "challenge_failed", "rule_links", …
     detail: str = ""            # for the owner's spam folder, e.g. which word or which rule
     blocked: bool = False
+
+
+from . import challenges, spam_rules  # noqa: E402  (after Verdict, which they return)
 
 
 def honeypot_filled(body):
@@ -34,7 +38,9 @@ def judge(principal, body):
     so its honeypot fields are control fields like any other and its writes are real."""
     if principal.is_secret:
         return None
-    # The key's challenge comes first here (challenges.check), once it lands.
+    verdict = challenges.check(principal, body)
+    if verdict is not None:
+        return verdict
     if honeypot_filled(body):
         return Verdict("honeypot")
     return spam_rules.check(principal.rules, body)

@@ -5,10 +5,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import spam  # Verdict; spam.judge calls check (module imports: each uses the other at call time)
+from . import spam  # a module import, read at call time: spam.judge calls check, spam.Verdict is returned
 from .addresses import InvalidEmail, normalise_email
 from .origins import normalise_domain
-from .submission_fields import CONTROL_FIELDS, present
 
 MAX_ENTRIES = 200          # per list
 MAX_ENTRY_LENGTH = 100
@@ -56,6 +55,13 @@ _LISTS = ("blocked_words", "blocked_senders", "required_fields", "only_fields")
 NONE = ContentRules()
 
 
+def _fields_rules():
+    """submission_fields, imported on first use: its CONTROL_FIELDS are built from spam's and challenges' names,
+    and loading those modules loads this one (spam.judge calls check)."""
+    from . import submission_fields
+    return submission_fields
+
+
 def _texts(value):
     """Every string inside a submitted value (lists and objects included)."""
     if isinstance(value, str):
@@ -71,7 +77,7 @@ def _texts(value):
 def visitor_text(body):
     """(field name, text) of everything the visitor typed: control fields (redirect URLs…) left out."""
     for name, value in body.items():
-        if name not in CONTROL_FIELDS:
+        if name not in _fields_rules().CONTROL_FIELDS:
             for text in _texts(value):
                 yield name, text
 
@@ -123,7 +129,7 @@ def blocked_sender(rules, body):
 
 def missing_required_field(rules, body):
     for name in rules.required_fields:
-        if not present(body.get(name)):
+        if not _fields_rules().present(body.get(name)):
             return spam.Verdict("rule_required_field", f"{name} is missing")
     return None
 
@@ -185,7 +191,7 @@ def _senders(entries, errors):
 
 def _field_names(name, entries, errors):
     bad = next((entry for entry in entries if not FIELD_NAME.fullmatch(entry)), None)
-    control = next((entry for entry in entries if entry in CONTROL_FIELDS), None)
+    control = next((entry for entry in entries if entry in _fields_rules().CONTROL_FIELDS), None)
     if bad:
         errors[name] = f"“{bad[:30]}” is not a field name (no spaces or commas, at most 100 characters)."
     elif control:

@@ -1,14 +1,14 @@
 """The one submit flow every public door calls.
 
 count the client → read the body (the one reader) → authenticate the key → refuse secret keys from browsers
-→ domain lock → spam checks → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
+→ domain lock → spam checks (a failed challenge is refused) → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
 a stable code, the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
 from dataclasses import dataclass, field as dataclass_field
 
-from flask import current_app, g
+from flask import g
 from flask_limiter.errors import RateLimitExceeded
 
-from . import contacts, keys, notifications, origins, ratelimits, spam, spam_folder
+from . import challenges, contacts, keys, notifications, origins, ratelimits, spam, spam_folder
 from .addresses import normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
@@ -57,9 +57,8 @@ class Visit:
 
     @classmethod
     def of(cls, request, bearer_key=None, path_key=None):
-        config = current_app.config
         return cls(
-            read_body=lambda: submitted_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"]),
+            read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
             source=contacts.Source.from_headers(request.headers),
@@ -96,7 +95,9 @@ def submit(door, visit):
         verdict = spam.judge(principal, body)
         if verdict is not None:
             email, fields = _keep_as_spam(door, visit, principal, body, verdict)
-            # told it worked: a success like any other (a blocked verdict is refused here, once challenges land)
+            if verdict.blocked:  # a failed challenge: the visitor is told; kept only in the spam folder
+                raise SubmitError(403, challenges.FAILED, "challenge_failed")
+            # told it worked: a success like any other (honeypots, content rules), so a bot cannot tell
             return Submitted(principal, random_id("con_"), email, fields, spam=verdict,
                              next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)

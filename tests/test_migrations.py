@@ -193,6 +193,23 @@ def test_0007_keeps_every_key_and_asks_no_challenge_of_it(previous_release):
     assert (row.id, row.name, row.challenge) == ("key_old", "Shop", None)
 
 
+def test_0008_keeps_every_key_without_provider_settings_and_remembers_no_challenge(previous_release):
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+        "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+        "'active', '[]', true, '2026-01-01')")
+    upgrade(revision="0008")
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT id, name, challenge, challenge_site_key, challenge_secret, "
+                                      "challenge_threshold FROM api_keys")).one()
+        assert connection.execute(text("SELECT count(*) FROM used_challenges")).scalar() == 0
+    assert tuple(row) == ("key_old", "Shop", None, None, None, None)
+    downgrade(revision="0007")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM api_keys")).all() == [("key_old",)]
+
+
 def test_0009_keeps_every_key_without_rules_and_adds_an_empty_spam_folder(previous_release):
     app = previous_release(
         ACCOUNT,
@@ -212,7 +229,7 @@ def test_0009_keeps_every_key_without_rules_and_adds_an_empty_spam_folder(previo
         key = keys.key_of(1, "key_old")
         assert keys.principal_of(key, "o@example.com").rules == keys.ContentRules()  # no rule: judged as before
         db.session.remove()  # its read transaction would hold the downgrade's lock on PostgreSQL
-    downgrade(revision="0007")
+    downgrade(revision="0008")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT id FROM api_keys")).scalar() == "key_old"
         assert "spam_submissions" not in db.inspect(connection).get_table_names()

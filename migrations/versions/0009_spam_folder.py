@@ -1,7 +1,7 @@
 """content rules per key, and the spam folder
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-22 01:10:00
 
 api_keys.content_rules: a publishable key's content rules as JSON (NULL: none, as every existing key).
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

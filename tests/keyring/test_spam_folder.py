@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from contactapi import challenges, keys
 from contactapi.deliveries.models import Delivery
 from contactapi.extensions import db
 from contactapi.models import Account, Contact, SpamSubmission, Submission, utcnow
@@ -202,3 +203,15 @@ def test_not_spam_after_its_key_was_deleted_stores_it_without_the_keys_mail(app,
     [submission] = rows(app, Submission)
     assert submission.key_id is None and rows(app, Contact)[0].email == "ada@example.net"
     assert rows(app, Delivery) == []  # the notification setting went with the key
+
+
+def test_a_failed_challenge_is_refused_and_kept_in_the_folder(app, client, pub):
+    with app.app_context():
+        challenges.configure(keys.key_of(keys.authenticate(pub).account_id, key_id_of(app, pub)), "altcha")
+        db.session.remove()
+    response = client.post("/v1/contacts", json={"access_key": pub, "email": "ada@example.net", "message": "Hi",
+                                                 "altcha": "forged"}, headers={"Origin": "https://example.com"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (403, "challenge_failed")
+    assert stored_counts(app) == (0, 0, 0, 1)
+    [kept] = spam_rows(app)
+    assert (kept.reason, kept.email, kept.fields) == ("challenge_failed", "ada@example.net", {"message": "Hi"})
