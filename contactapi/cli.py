@@ -1,9 +1,10 @@
-"""flask keys …, flask contacts …, flask idempotency prune and flask spam prune: the operator's commands."""
+"""flask keys …, flask contacts …, flask idempotency prune, flask spam prune and flask search rebuild: the
+operator's commands."""
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, exports, idempotency, keys, spam_folder
+from . import accounts, exports, idempotency, keys, search, spam_folder
 from .addresses import InvalidEmail
 from .extensions import db
 from .inbox import InboxFilter
@@ -24,6 +25,7 @@ keys_group = AppGroup("keys", help="Create, list and disable API keys.")
 contacts_group = AppGroup("contacts", help="Export contacts.")
 spam_group = AppGroup("spam", help="The spam folder.")
 idempotency_group = AppGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
+search_group = AppGroup("search", help="The full-text search over submissions.")
 
 
 @keys_group.command("create")
@@ -96,8 +98,15 @@ def prune_spam():
                f"{current_app.config['SPAM_KEEP_DAYS']} days.")
 
 
+@search_group.command("rebuild")
+def rebuild_search():
+    """Rebuild the search index from the submissions (SQLite: after VACUUM, VACUUM INTO or restoring a backup)."""
+    click.echo(f"Search index rebuilt: {search.rebuild()} submissions.")
+
+
 def register(app: Flask):
     app.cli.add_command(keys_group)
     app.cli.add_command(contacts_group)
     app.cli.add_command(idempotency_group)
     app.cli.add_command(spam_group)
+    app.cli.add_command(search_group)
