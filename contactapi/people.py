@@ -16,13 +16,14 @@ from .database import read_connection, write_connection
 from .deliveries import outbox
 from .digests import keyed_digest
 from .ids import random_id
-from .models import Account, Contact, Erasure, Submission, utcnow
+from .models import Account, Contact, Erasure, Submission, Suppression, utcnow
 from .personal_data import Part, holds_address
 
 contacts = Contact.__table__
 submissions = Submission.__table__
 accounts = Account.__table__
 erasures = Erasure.__table__
+suppressions = Suppression.__table__
 
 
 def _contact_ids(account_id, email):
@@ -76,8 +77,10 @@ PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA)
 # the erasure list itself (digests only).
 # Owners' own records, not visitors' data: sign-ins, and mail counts keyed by a digest of the owner's inbox.
 # Webhooks and extra notification recipients are the owner's settings.
+# Autoresponders are the owner's templates; autoresponses (the limits' count) and suppressions know addresses
+# and client IPs only by keyed digests, like erasures.
 NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
-                "notification_recipients")
+                "notification_recipients", "autoresponders", "autoresponses", "suppressions")
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,24 @@ def erase(account_id, email, requested_via):
     return ErasureReport(report_id, counts, now)
 
 
-def suppressed(account_id, email):
-    """Whether the address was erased from the account, so autoresponders must not write to it."""
-    query = select(exists().where(erasures.c.account_id == account_id,
-                                  erasures.c.address_digest == address_digest(normalise_email(email))))
+def suppressed(account_id, email, connection=None):
+    """Whether autoresponders must not write to the address: it was erased from the account, or it used an
+    autoresponse's unsubscribe link. connection: read inside the caller's transaction."""
+    digest = address_digest(normalise_email(email))
+    query = select(exists().where(erasures.c.account_id == account_id, erasures.c.address_digest == digest)
+                   | exists().where(suppressions.c.account_id == account_id, suppressions.c.address_digest == digest))
+    if connection is not None:
+        return connection.execute(query).scalar()
     with read_connection() as connection:
         return connection.execute(query).scalar()
+
+
+def suppress(account_id, digest):
+    """Add an address (by its digest) to the account's suppression list; True if it was not on it yet."""
+    with write_connection() as connection:
+        if connection.execute(select(suppressions.c.account_id).where(
+                suppressions.c.account_id == account_id, suppressions.c.address_digest == digest)).first():
+            return False
+        connection.execute(suppressions.insert().values(account_id=account_id, address_digest=digest,
+                                                        created_at=utcnow()))
+    return True

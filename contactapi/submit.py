@@ -9,6 +9,7 @@ from flask import current_app, g
 from flask_limiter.errors import RateLimitExceeded
 
 from . import contacts, keys, notifications, origins, ratelimits, spam
+from .autoresponders import sending as autoresponders
 from .addresses import normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
@@ -49,6 +50,7 @@ class Visit:
     referer: str | None = None
     form_body: bool = False          # the body is a form post (urlencoded or multipart)
     source: contacts.Source = contacts.Source()  # the page and browser the submission came from (never the IP)
+    client_ip: str | None = None     # only counted by the autoresponse limits (as a keyed digest), never stored
 
     @property
     def from_browser(self):
@@ -61,7 +63,7 @@ class Visit:
             read_body=lambda: submitted_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"]),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
-            source=contacts.Source.from_headers(request.headers),
+            source=contacts.Source.from_headers(request.headers), client_ip=request.remote_addr,
         )
 
 
@@ -100,7 +102,7 @@ def submit(door, visit):
                              spam=verdict, next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
         controls = controls_of(door, body, normalise_email(email))
-        contact, created = store(principal, email, fields, visit.source, controls)
+        contact, created = store(principal, email, fields, visit.source, controls, visit.client_ip)
     except SubmitError as error:
         error.principal = error.principal or principal
         error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
@@ -163,11 +165,18 @@ def _fields(door, body):
         raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
 
 
-def store(principal, email, fields, source, controls):
-    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox)."""
-    queue_deliveries = notifications.after_submission(
+def store(principal, email, fields, source, controls, client_ip=None):
+    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox): the
+    owner's notification and webhooks, then the submitter's autoresponse if one may go."""
+    notify = notifications.after_submission(
         principal, fields, mail_owner=controls.notify, subject=controls.subject, reply_to=controls.reply_to,
         from_name=controls.from_name)
+    respond = autoresponders.after_submission(principal, fields, client_ip)
+
+    def queue_deliveries(connection, contact, created, submission_id):
+        notify(connection, contact, created, submission_id)
+        respond(connection, contact)
+
     try:
         return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,
                                keep_fields_when_full=not principal.is_secret, then=queue_deliveries)

@@ -49,8 +49,9 @@ def create_contact():
 def list_contacts():
     try:
         page, page_size = page_request(request.args)
-        return contacts.list_page(g.principal.account_id, page, page_size, email=request.args.get("email"))
-    except (InvalidPage, InvalidEmail) as error:
+        return contacts.list_page(g.principal.account_id, page, page_size, email=request.args.get("email"),
+                                  confirmed=contacts.confirmed_filter(request.args.get("confirmed")))
+    except (InvalidPage, InvalidEmail, contacts.InvalidFilter) as error:
         return json_error(400, str(error), "invalid_query")
 
 

@@ -2,11 +2,13 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField,
+                     widgets)
 from wtforms.validators import Length, ValidationError
 
 from .. import keys, origins
 from ..addresses import InvalidEmail, normalise_email
+from ..autoresponders import templates
 from ..deliveries.events import EVENTS
 
 KIND_CHOICES = [
@@ -123,3 +125,21 @@ class WebhookForm(FlaskForm):
         "Events", choices=[SelectChoice(event, event) for event in EVENTS], default=list(EVENTS),
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
     description = StringField("Description", validators=[Length(max=200)], description="Optional, for you.")
+
+
+class AutoresponderForm(FlaskForm):
+    """A publishable key's autoresponse: the owner's templates, checked in the sandbox before they are saved."""
+
+    enabled = BooleanField("Send an autoresponse to each submitter's email")
+    subject = StringField("Subject", validators=[Length(min=1, max=templates.SUBJECT_LENGTH)])
+    body = TextAreaField(
+        "Message", validators=[Length(min=1, max=templates.BODY_LENGTH)], render_kw={"rows": 6},
+        description="Placeholders insert what the visitor sent, e.g. {{ name }} or {{ email }}; "
+                    "{% if name %}…{% endif %} works too. Values longer than 100 characters, and links, are left out.")
+    double_opt_in = BooleanField("Double opt-in: the autoresponse asks the submitter to confirm their address")
+
+    def validate_body(self, field):
+        try:
+            templates.check(self.subject.data or "", field.data or "")
+        except templates.TemplateProblem as problem:
+            raise ValidationError(str(problem)) from None

@@ -3,7 +3,8 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import keys, recipients
 from . import bp
-from .forms import DomainsForm, NewKeyForm, VisitorPagesForm
+from ..autoresponders import settings as autoresponder_settings
+from .forms import AutoresponderForm, DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
 from .snippet import form_snippet, key_created_page
 
@@ -24,13 +25,26 @@ def _render_keys(form, status=200):
     return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
 
 
-def _render_key(key, domains_form=None, pages_form=None, status=200):
+def _autoresponder_form(key):
+    saved = autoresponder_settings.of_key(key.id)
+    return AutoresponderForm(data={
+        "enabled": saved.enabled if saved else False,
+        "subject": saved.subject if saved else autoresponder_settings.DEFAULT_SUBJECT,
+        "body": saved.body if saved else autoresponder_settings.DEFAULT_BODY,
+        "double_opt_in": saved.double_opt_in if saved else False})
+
+
+def _render_key(key, domains_form=None, pages_form=None, status=200, autoresponder_form=None):
     snippet = form_snippet(key.public_value) if key.public_value else None
     domains_form = domains_form or DomainsForm(key, data={"domains": key.domains})
     pages_form = pages_form or VisitorPagesForm(
         key, data={"success_url": key.success_url or "", "thank_you_message": key.thank_you_message or ""})
+    if key.kind == "publishable":
+        autoresponder_form = autoresponder_form or _autoresponder_form(key)
     return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
-                           pages_form=pages_form, extra_recipients=recipients.of_key(key.id)), status
+                           pages_form=pages_form, extra_recipients=recipients.of_key(key.id),
+                           autoresponder_form=autoresponder_form,
+                           autoresponder_idle=autoresponder_settings.why_idle(key)), status
 
 
 @bp.get("/dashboard/keys")
@@ -128,4 +142,19 @@ def edit_visitor_pages(key_id):
         return _render_key(key, pages_form=form, status=400)
     keys.set_visitor_pages(key, form.success_url.data, (form.thank_you_message.data or "").strip())
     flash("Saved: what visitors see after sending your form.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/autoresponder")
+@account_required
+def edit_autoresponder(key_id):
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    form = AutoresponderForm()
+    if not form.validate():
+        return _render_key(key, autoresponder_form=form, status=400)
+    autoresponder_settings.save(key, form.enabled.data, form.subject.data, form.body.data, form.double_opt_in.data)
+    idle = autoresponder_settings.why_idle(key)
+    flash("Autoresponder saved." + (f" It sends nothing yet: {idle}" if form.enabled.data and idle else ""))
     return _back_to(key)
