@@ -26,42 +26,37 @@ def after_submission(principal, fields, client_ip):
         settings = connection.execute(_ENABLED.where(autoresponders.c.key_id == principal.key_id)).first()
         if settings is None:
             return
-        why_not = _refusal(connection, principal, contact, client_ip)
-        if why_not is None:
-            why_not = _queue(connection, principal, settings, contact, fields)
+        why_not = _queue(connection, principal, settings, contact, fields, client_ip)
         if why_not is not None:
             log.info("No autoresponse to contact %s (key %s): %s", contact["id"], principal.key_id, why_not)
 
     return respond
 
 
-def _refusal(connection, principal, contact, client_ip):
-    """Why this submitter may not get an autoresponse (None: it may); counts it when it may."""
+def _queue(connection, principal, settings, contact, fields, client_ip):
+    """Queue the autoresponse, counted by the limits; or say why it may not go (nothing is queued then)."""
+    email = contact["email"]
     if principal.challenge is None:
         return "the key requires no challenge"
-    if people.suppressed(principal.account_id, contact["email"], connection):
+    if people.suppressed(principal.account_id, email, connection):
         return "the address is suppressed (unsubscribed or erased)"
-    digest, client, now = people.address_digest(contact["email"]), limits.client_digest(client_ip), utcnow()
-    why_not = limits.refusal(connection, principal.account_id, digest, client, now)
-    if why_not is None:
-        limits.record(connection, principal.account_id, digest, client, now)
-    return why_not
-
-
-def _queue(connection, principal, settings, contact, fields):
-    email = contact["email"]
     try:
         subject, text, html = render(settings.subject, settings.body, email, fields)
     except TemplateProblem as problem:
         return f"its template failed: {problem}"
+    digest, client, now = people.address_digest(email), limits.client_digest(client_ip), utcnow()
+    why_not = limits.refusal(connection, principal.account_id, digest, client, now)
+    if why_not is not None:
+        return why_not
+    limits.record(connection, principal.account_id, digest, client, now)
     confirm = None
     if settings.double_opt_in and contact.get("confirmed_at") is None:
         confirm = links.confirm_url(principal.account_id, contact["id"])
-    stop = links.stop_url(principal.account_id, people.address_digest(email))
+    stop = links.stop_url(principal.account_id, digest)
     headers = {"Reply-To": principal.owner_email, "List-Unsubscribe": f"<{stop}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Auto-Submitted": "auto-replied"}
     queue(connection, mailer.outgoing(
         email, subject or "Thank you", "autoresponse", topic="autoresponse", account_id=principal.account_id,
-        headers=headers, secret=confirm is not None, base_url=current_app.config["BASE_URL"], text=text, html=html, confirm_url=confirm,
-        unsubscribe_url=stop))
+        headers=headers, secret=confirm is not None, base_url=current_app.config["BASE_URL"], text=text,
+        html=html, confirm_url=confirm, unsubscribe_url=stop))
     return None

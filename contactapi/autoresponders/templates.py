@@ -91,6 +91,6 @@ def render(subject, body, email, fields):
         rendered_subject = _bounded(_TEXT, subject, context)
         text = _bounded(_TEXT, body, context)
         html = Markup(_bounded(_HTML, body, context))
-    except (TemplateError, SecurityError, ArithmeticError, TypeError, ValueError) as error:
+    except Exception as error:  # whatever the owner's template does, a visitor's submission must not fail
         raise TemplateProblem(str(error) or type(error).__name__) from None
     return rendered_subject, text, html
