@@ -12,7 +12,7 @@ from sqlalchemy import delete, exists, select, update
 from . import idempotency
 from .addresses import normalise_email
 from .contacts import as_json, submission_as_json, timestamp
-from .database import read_connection, write_connection
+from .database import insert_statement, read_connection, write_connection
 from .deliveries import outbox
 from .digests import keyed_digest
 from .ids import random_id
@@ -140,11 +140,7 @@ def suppressed(account_id, email, connection=None):
 
 
 def suppress(account_id, digest):
-    """Add an address (by its digest) to the account's suppression list; True if it was not on it yet."""
+    """Put an address (by its digest) on the account's suppression list; pressing the link again is harmless."""
     with write_connection() as connection:
-        if connection.execute(select(suppressions.c.account_id).where(
-                suppressions.c.account_id == account_id, suppressions.c.address_digest == digest)).first():
-            return False
-        connection.execute(suppressions.insert().values(account_id=account_id, address_digest=digest,
-                                                        created_at=utcnow()))
-    return True
+        connection.execute(insert_statement(suppressions).values(
+            account_id=account_id, address_digest=digest, created_at=utcnow()).on_conflict_do_nothing())

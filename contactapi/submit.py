@@ -9,8 +9,8 @@ from flask import current_app, g
 from flask_limiter.errors import RateLimitExceeded
 
 from . import contacts, keys, notifications, origins, ratelimits, spam
-from .autoresponders import sending as autoresponders
 from .addresses import normalise_email
+from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
