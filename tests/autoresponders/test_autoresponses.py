@@ -4,9 +4,12 @@ import logging
 
 import pytest
 
-from contactapi.models import Autoresponse, Contact
-from tests.autoresponders.conftest import mail_to, submit
-from tests.keyring.helpers import table_count
+from contactapi import keys
+from contactapi.autoresponders import settings
+from contactapi.extensions import db
+from contactapi.models import Autoresponder, Autoresponse, Contact
+from tests.autoresponders.conftest import mail_to, require_challenge, submit
+from tests.keyring.helpers import post_form, table_count
 from tests.smtp import Inbox
 
 
@@ -35,8 +38,6 @@ def test_long_values_and_links_are_not_inserted(ar_app, make_responder):
 
 
 def test_a_sandbox_escape_in_a_saved_template_is_refused_by_the_form(ar_app, make_key, owner_client):
-    from tests.keyring.helpers import post_form
-    from contactapi import keys
     raw = make_key("owner@example.com", kind="publishable")
     with ar_app.app_context():
         key_id = keys.authenticate(raw).key_id
@@ -45,7 +46,6 @@ def test_a_sandbox_escape_in_a_saved_template_is_refused_by_the_form(ar_app, mak
         answer = post_form(owner_client, f"/dashboard/keys/{key_id}", f"/dashboard/keys/{key_id}/autoresponder",
                            enabled="y", subject="Hi", body=body)
         assert answer.status_code == 400 and 'class="error"' in answer.get_data(as_text=True), body
-    from contactapi.models import Autoresponder
     assert table_count(ar_app, Autoresponder) == 0
 
 
@@ -98,10 +98,6 @@ def test_the_instance_daily_limit_counts_every_account(ar_app, make_key, make_re
     submit(ar_app, first.raw, ip="198.51.100.1", email="p1@example.com")
     submit(ar_app, first.raw, ip="198.51.100.2", email="p2@example.com")
     # Another account's key: its own budget is untouched, the instance's is spent.
-    from contactapi import keys
-    from contactapi.autoresponders import settings
-    from contactapi.extensions import db
-    from tests.autoresponders.conftest import require_challenge
     raw = make_key("other-owner@example.com", kind="publishable", notify=False)
     with ar_app.app_context():
         key = keys.key_of(keys.authenticate(raw).account_id, keys.authenticate(raw).key_id)
@@ -153,10 +149,8 @@ def test_one_click_unsubscribe_suppresses_the_address_for_the_account(ar_app, ma
     assert done.status_code == 200 and 'id="stopped"' in done.get_data(as_text=True)
     assert client.post(stop).status_code == 200  # pressed twice: still done, no error
     ar_app.config["AUTORESPONDER_DAILY_LIMIT"] = 1000
-    from contactapi.models import Autoresponse as Counted
-    from contactapi.extensions import db
     with ar_app.app_context():  # a day later, as far as the per-address limit knows
-        db.session.query(Counted).delete()
+        db.session.query(Autoresponse).delete()
         db.session.commit()
     second = make_responder()  # another key of the same account: suppressed there too
     assert submit(ar_app, second.raw, email="a@example.com").status_code == 201
