@@ -2,8 +2,8 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import keys, recipients
-from . import bp
 from ..autoresponders import settings as autoresponder_settings
+from . import bp
 from .forms import AutoresponderForm, DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
 from .snippet import form_snippet, key_created_page
