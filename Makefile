@@ -31,7 +31,7 @@ test-quick: install
 # After changing a visitor page's words: refresh the catalogs, translate the new entries, compile (commit all).
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --project contactapi -o contactapi/translations/messages.pot .
-	$(BIN)/pybabel update -i contactapi/translations/messages.pot -d contactapi/translations --no-location
+	$(BIN)/pybabel update -i contactapi/translations/messages.pot -d contactapi/translations
 	$(BIN)/pybabel compile -d contactapi/translations
 
 clean:

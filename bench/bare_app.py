@@ -5,6 +5,7 @@ Every ratio in the benchmark is the real service's throughput over this app's, m
 from flask import Flask, request
 
 app = Flask(__name__)
+app.config["DELIVERY_EMBEDDED_WORKERS"] = 0  # gunicorn.conf.py starts the outbox's workers in the app it serves
 
 
 @app.get("/healthz")

@@ -83,10 +83,12 @@ def _list_preflight(key, total, page, page_size=20):
 
 def app_scenarios(app, accounts, sizes):
     """The service's scenarios; accounts maps a role to a seed.Account, sizes the seeded counts."""
+    return post_scenarios(app, accounts) + _get_scenarios(accounts, sizes)
+
+
+def post_scenarios(app, accounts):
+    """The three writes (new address, upsert, browser form) by the accounts "new", "upsert" and "form"."""
     new, same, form = accounts["new"], accounts["upsert"], accounts["form"]
-    small, big = accounts["small"], accounts["big"]
-    offset_page = sizes["offset"] // 20 + 1
-    big_name = f"{sizes['big']:,}".replace(",", " ")
     return [
         Scenario(
             "POST new email", "post_json.lua",
@@ -112,6 +114,14 @@ def app_scenarios(app, accounts, sizes):
             check=lambda result, run, emails: checks.check_new_contacts(
                 app, form.id, f"form{run}", result, emails, CONNECTIONS, form=True),
         ),
+    ]
+
+
+def _get_scenarios(accounts, sizes):
+    small, big = accounts["small"], accounts["big"]
+    offset_page = sizes["offset"] // 20 + 1
+    big_name = f"{sizes['big']:,}".replace(",", " ")
+    return [
         Scenario(
             f"GET list page 1 ({sizes['small']:,} contacts)", "get.lua",
             lambda run: {"BENCH_PATH": "/v1/contacts?page=1&page_size=20", "BENCH_KEY": small.secret_key},

@@ -1,9 +1,9 @@
-"""flask keys …, flask contacts … and flask idempotency prune: the operator's commands."""
+"""flask keys …, flask contacts …, flask idempotency prune and flask search rebuild: the operator's commands."""
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import accounts, exports, idempotency, keys
+from . import accounts, exports, idempotency, keys, search
 from .addresses import InvalidEmail
 from .extensions import db
 from .inbox import InboxFilter
@@ -23,6 +23,7 @@ def _account_or_fail(email):
 keys_group = AppGroup("keys", help="Create, list and disable API keys.")
 contacts_group = AppGroup("contacts", help="Export contacts.")
 idempotency_group = AppGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
+search_group = AppGroup("search", help="The full-text search over submissions.")
 
 
 @keys_group.command("create")
@@ -88,7 +89,14 @@ def prune_idempotent_answers():
     click.echo(f"Deleted {idempotency.prune()} expired idempotent answers.")
 
 
+@search_group.command("rebuild")
+def rebuild_search():
+    """Rebuild the search index from the submissions (SQLite: after VACUUM, VACUUM INTO or restoring a backup)."""
+    click.echo(f"Search index rebuilt: {search.rebuild()} submissions.")
+
+
 def register(app: Flask):
     app.cli.add_command(keys_group)
     app.cli.add_command(contacts_group)
     app.cli.add_command(idempotency_group)
+    app.cli.add_command(search_group)

@@ -77,6 +77,17 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
 
+    # Challenges (README: Stopping spam). ALTCHA's proof-of-work cost (PBKDF2 iterations per attempt) and how
+    # long a challenge may be solved and used; the providers' verify URLs (tests point them at a local
+    # verifier) and the deadline of that one call, after which the challenge counts as failed.
+    ALTCHA_COST = _env_int("ALTCHA_COST", 5000)
+    ALTCHA_EXPIRY = _env_int("ALTCHA_EXPIRY", 600)
+    TURNSTILE_VERIFY_URL = os.environ.get("TURNSTILE_VERIFY_URL",
+                                          "https://challenges.cloudflare.com/turnstile/v0/siteverify")
+    HCAPTCHA_VERIFY_URL = os.environ.get("HCAPTCHA_VERIFY_URL", "https://api.hcaptcha.com/siteverify")
+    RECAPTCHA_VERIFY_URL = os.environ.get("RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify")
+    CHALLENGE_VERIFY_DEADLINE = 3  # seconds
+
     # Autoresponders (README: Autoresponders and double opt-in): they mail strangers on the instance's name,
     # so they are off unless the operator turns them on, and limited per address, client, account, instance.
     AUTORESPONDERS = _env_bool("AUTORESPONDERS")

@@ -136,11 +136,14 @@ def _with_key_names(query):
 
 
 def page_of(account_id, inbox_filter, page, page_size):
-    """One page of the inbox; a search lists best matches first, otherwise newest first."""
-    query = _with_key_names(select(submissions)).where(*inbox_filter.conditions(account_id, with_search=False))
-    matches = search.matching_submissions(account_id, inbox_filter.query)
+    """One page of the inbox; a search lists best matches first among the newest (search.RANKED_WINDOW at a
+    time, the filter applied before), otherwise newest first."""
+    where = inbox_filter.conditions(account_id, with_search=False)
+    query = _with_key_names(select(submissions)).where(*where)
+    matches = search.matching_submissions(account_id, inbox_filter.query, within=where, through=page * page_size + 1)
     if matches is not None:
-        query = query.join(matches, matches.c.submission_id == submissions.c.id).order_by(matches.c.score.desc(), *NEWEST_FIRST)
+        query = query.join(matches, matches.c.submission_id == submissions.c.id).order_by(
+            matches.c.window, matches.c.score.desc(), *NEWEST_FIRST)
     else:
         query = query.order_by(*NEWEST_FIRST)
     with read_connection() as connection:

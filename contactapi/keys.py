@@ -36,6 +36,8 @@ class Principal:
     success_url: str | None = None          # where visitors go after a submission, unless the form says
     thank_you_message: str | None = None    # shown on the hosted thank-you page
     challenge: str | None = None            # the proof its visitors must give (challenges.py), or None
+    challenge_secret: str | None = None     # a provider's secret, sealed (sealed.py)
+    challenge_threshold: float | None = None  # reCAPTCHA v3's minimum score
 
     @property
     def is_secret(self):
@@ -131,8 +133,15 @@ def _load_principal(key_digest):
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         with write_transaction() as session:
             session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
-    return Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify,
-                     key.success_url, key.thank_you_message, key.challenge)
+    return principal_of(key, owner_email)
+
+
+def principal_of(key, owner_email):
+    """What a key proves, as the submit flow reads it: the key's settings and its owner's address."""
+    return Principal(key_id=key.id, kind=key.kind, account_id=key.account_id, owner_email=owner_email,
+                     domains=tuple(key.domains or ()), notify=key.notify, success_url=key.success_url,
+                     thank_you_message=key.thank_you_message, challenge=key.challenge,
+                     challenge_secret=key.challenge_secret, challenge_threshold=key.challenge_threshold)
 
 
 def authenticate(raw_key):

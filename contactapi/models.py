@@ -2,7 +2,7 @@
 Idempotency-Key retries, and the audit list of erased people."""
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
@@ -49,6 +49,10 @@ class ApiKey(db.Model):
     thank_you_message: Mapped[str | None] = mapped_column(String(1000))
     # The proof a publishable key's visitors must give: None, or a name in challenges.KINDS.
     challenge: Mapped[str | None] = mapped_column(String(32))
+    # For a provider's challenge: its public site key, its secret sealed (sealed.py), reCAPTCHA v3's minimum score.
+    challenge_site_key: Mapped[str | None] = mapped_column(String(200))
+    challenge_secret: Mapped[str | None] = mapped_column(Text)
+    challenge_threshold: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -220,3 +224,12 @@ class Suppression(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
     address_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UsedChallenge(db.Model):
+    """An ALTCHA challenge whose solution was accepted: a second use is a replay. Kept until it expires."""
+
+    __tablename__ = "used_challenges"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the challenge's signature
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -89,6 +89,6 @@ def send_test(key, owner_email, source):
 
     It takes the submit flow's own last step (store, and queue the deliveries in the same transaction); the
     steps before it judge a visitor's request, and the owner is signed in."""
-    principal = keys.Principal(key.id, key.kind, key.account_id, owner_email, tuple(key.domains or ()), key.notify)
+    principal = keys.principal_of(key, owner_email)
     contact, _created = submit.store(principal, owner_email, {"message": TEST_MESSAGE}, source, Controls())
     return contact

@@ -3,6 +3,7 @@ import io
 import json
 import math
 
+from flask import current_app
 from werkzeug.formparser import FormDataParser
 
 from .errors import FORM_TYPES, MESSAGES
@@ -76,20 +77,28 @@ def _reject_huge_floats(value):
             stack.extend(node)
 
 
+_BODY = "contactapi.body"  # where read_body keeps the bytes it read, in the request's WSGI environ
+
+
 def read_body(request, limit):
     """The request's raw body, at most limit bytes: 413 past it, whether sent with Content-Length or chunked.
 
     A chunked body has no length to check up front; Werkzeug's own limited stream would hand back its
-    first `limit` bytes as if they were all, so the WSGI input is read here with one byte to spare."""
+    first `limit` bytes as if they were all, so the WSGI input is read here with one byte to spare. The bytes
+    are kept on the request, so a second reader (Idempotency-Key's fingerprint, then the view) sees them too."""
+    if _BODY in request.environ:
+        return request.environ[_BODY]
     if request.content_length is not None:
         if request.content_length > limit:
             raise PayloadError(TOO_LARGE, 413, "payload_too_large")
-        return request.get_data(cache=False)
-    if not request.environ.get("wsgi.input_terminated"):
-        return b""  # no length and a server that does not end the stream: nothing can be read safely
-    data = request.environ["wsgi.input"].read(limit + 1)
-    if len(data) > limit:
-        raise PayloadError(TOO_LARGE, 413, "payload_too_large")
+        data = request.get_data(cache=False)
+    elif not request.environ.get("wsgi.input_terminated"):
+        data = b""  # no length and a server that does not end the stream: nothing can be read safely
+    else:
+        data = request.environ["wsgi.input"].read(limit + 1)
+        if len(data) > limit:
+            raise PayloadError(TOO_LARGE, 413, "payload_too_large")
+    request.environ[_BODY] = data
     return data
 
 
@@ -100,15 +109,26 @@ def json_body(request, max_depth, limit):
     return parse_json_object(read_body(request, limit), max_depth)
 
 
-def submitted_body(request, max_depth, limit):
+def request_json(request):
+    """A request's JSON object within the app's limits (MAX_JSON_DEPTH, MAX_CONTENT_LENGTH)."""
+    config = current_app.config
+    return json_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"])
+
+
+def request_bytes(request):
+    """A request's raw body within MAX_CONTENT_LENGTH (413 past it), read once and kept for the view."""
+    return read_body(request, current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def submitted_body(request):
     """A create request's body: a JSON object, or a browser form's fields; PayloadError otherwise."""
     if request.mimetype in FORM_TYPES:
-        data = read_body(request, limit)
+        data = read_body(request, current_app.config["MAX_CONTENT_LENGTH"])
         _stream, form, files = FormDataParser().parse(
             io.BytesIO(data), request.mimetype, len(data), request.mimetype_params)
         return form_fields(form, files)
     if request.mimetype in JSON_TYPES:
-        return json_body(request, max_depth, limit)
+        return request_json(request)
     raise PayloadError("Send the body as application/json or as a form", 415, "unsupported_media_type")
 
 

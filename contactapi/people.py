@@ -79,8 +79,9 @@ PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA)
 # Webhooks and extra notification recipients are the owner's settings.
 # Autoresponders are the owner's templates; autoresponses (the limits' count) and suppressions know addresses
 # and client IPs only by keyed digests, like erasures.
+# used_challenges: digests of ALTCHA challenges already solved, nothing about who solved them.
 NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
-                "notification_recipients", "autoresponders", "autoresponses", "suppressions")
+                "notification_recipients", "used_challenges", "autoresponders", "autoresponses", "suppressions")
 
 
 @dataclass(frozen=True)

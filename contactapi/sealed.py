@@ -15,10 +15,14 @@ class Unreadable(ValueError):
     """Sealed under a key that is neither SECRET_KEY nor one of SECRET_KEY_FALLBACKS (or tampered with)."""
 
 
-def _fernet(secret_key):
+def derived_key(secret_key, info):
+    """32 bytes for one purpose (info), derived from a SECRET_KEY with HKDF: never the key itself."""
     key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key)
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
+
+
+def _fernet(secret_key):
+    return Fernet(base64.urlsafe_b64encode(derived_key(secret_key, _INFO)))
 
 
 def _keys():

@@ -1,6 +1,7 @@
 """Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
 
-SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by bm25.
+SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by BM25's
+term-frequency part (see _term_frequency_score).
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
 for fragments such as part of an email address. Both are kept in step with every write by the database
 (triggers, generated columns), created by migration 0006 under names starting with search_.
@@ -11,6 +12,7 @@ import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
+from .database import write_connection
 from .extensions import db
 from .models import Submission
 
@@ -18,11 +20,45 @@ submissions = Submission.__table__
 SEARCH_PREFIX = "search_"
 MAX_TERMS = 8
 TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
+RANKED_WINDOW = 200  # the newest matches ranked together (see matching_submissions)
 
-_fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"), column("rank"))
+_fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"))
 # PostgreSQL's generated columns, unknown to the models.
 _search_text = literal_column("submissions.search_text")
 _search_vector = literal_column("submissions.search_vector")
+
+
+# What the FTS table holds for a submission: every value of its fields, joined by spaces. Migration 0006 has
+# its own frozen copy (the triggers that keep the table in step); the two must say the same.
+_SQLITE_DOCUMENT = "(SELECT group_concat(value, ' ') FROM json_each(submissions.fields))"
+_SQLITE_REBUILD = [
+    "DELETE FROM search_submissions",
+    f"INSERT INTO search_submissions (rowid, submission_id, document) SELECT rowid, id, {_SQLITE_DOCUMENT} FROM submissions",
+    "INSERT INTO search_submissions (search_submissions) VALUES ('optimize')",
+]
+_POSTGRESQL_REBUILD = [
+    "REINDEX INDEX CONCURRENTLY search_submissions_words",
+    "REINDEX INDEX CONCURRENTLY search_submissions_trigrams",
+]
+
+
+def rebuild():
+    """Make the search index again from the submissions; returns how many submissions it holds.
+
+    SQLite: the FTS table is refilled in one write transaction, with every submission's current rowid (a
+    VACUUM, VACUUM INTO or a restored copy may have renumbered them, and matches then go missing).
+    PostgreSQL keeps its search columns in step by itself (generated columns); its two GIN indexes are
+    rebuilt without blocking writes (REINDEX CONCURRENTLY), which is only ever needed after an index
+    corruption or an upgrade of pg_trgm or of the collation."""
+    if db.engine.dialect.name == "sqlite":
+        with write_connection() as connection:
+            for statement in _SQLITE_REBUILD:
+                connection.exec_driver_sql(statement)
+            return connection.exec_driver_sql("SELECT count(*) FROM search_submissions").scalar()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for statement in _POSTGRESQL_REBUILD:
+            connection.exec_driver_sql(statement)
+        return connection.exec_driver_sql("SELECT count(*) FROM submissions").scalar()
 
 
 def managed_by_models(name, type_, parent_names):
@@ -40,24 +76,46 @@ def _like(term):
     return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
 
 
-def _sqlite_matches(account_id, terms):
+def _windows(candidates, recency, score):
+    """(submission_id, score, window) of candidates, window 0 for the newest RANKED_WINDOW of them, 1 for the next."""
+    position = func.row_number().over(order_by=[column.desc() for column in recency]) - 1
+    return select(candidates.c.submission_id, score.label("score"), (position // RANKED_WINDOW).label("window"))
+
+
+def _term_frequency_score(document, terms):
+    """BM25's term-frequency and length part (k1 = 1.2, b = 0.75) for candidates' lower-case documents,
+    lengths against the candidates' mean. bm25() itself first counts every match of each term in the whole
+    index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
+    length = func.length(document)
+    norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(), 1))
+    score = literal(0.0)
+    for term in terms:
+        frequency = (length - func.length(func.replace(document, term, ""))) * 1.0 / len(term)
+        score = score + frequency / (frequency + norm)
+    return score
+
+
+def _sqlite_matches(account_id, terms, within, through):
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
     conditions = [_fts.c.document.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
     if long_terms:
         phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
         conditions.append(text("search_submissions MATCH :search_phrase").bindparams(search_phrase=phrase))
-        score = -_fts.c.rank  # bm25: more negative is better
-    else:
-        score = literal(0.0)
-    return (
-        select(submissions.c.id.label("submission_id"), score.label("score"))
+    matches = (
+        select(submissions.c.id.label("submission_id"))
         .select_from(_fts.join(submissions, and_(
             submissions.c.id == _fts.c.submission_id, text("submissions.rowid = search_submissions.rowid"))))
-        .where(submissions.c.account_id == account_id, *conditions)
+        .where(submissions.c.account_id == account_id, *conditions, *within)
     )
+    if through is None:
+        return matches.add_columns(literal(0.0).label("score"), literal(0).label("window"))
+    # The FTS index yields matches newest first (rowid order), so only the candidates are joined and scored.
+    candidates = matches.add_columns(_fts.c.rowid.label("recency"), func.lower(_fts.c.document).label("document")) \
+        .order_by(_fts.c.rowid.desc()).limit(_candidates_for(through)).subquery("candidates")
+    return _windows(candidates, [candidates.c.recency], _term_frequency_score(candidates.c.document, terms))
 
 
-def _postgresql_matches(account_id, terms):
+def _postgresql_matches(account_id, terms, within, through):
     fragments = and_(*(_search_text.like(_like(term), escape="\\") for term in terms))
     if all(re.fullmatch(r"\w+", term) for term in terms):  # words: the tsvector finds them by prefix, ranked
         query = func.to_tsquery(literal_column("'simple'::regconfig"), " & ".join(f"{term}:*" for term in terms))
@@ -65,18 +123,36 @@ def _postgresql_matches(account_id, terms):
         score = func.ts_rank(_search_vector, query)
     else:
         matched, score = fragments, literal(0.0)
-    return (
-        select(submissions.c.id.label("submission_id"), score.label("score"))
-        .where(submissions.c.account_id == account_id, matched)
+    where = (submissions.c.account_id == account_id, matched, *within)
+    if through is None:
+        return select(submissions.c.id.label("submission_id"), literal(0.0).label("score"),
+                      literal(0).label("window")).where(*where)
+    # Rank only the newest candidates: ts_rank reads each one's tsvector, the costly part of a frequent word.
+    candidates = (
+        select(submissions.c.id.label("submission_id"), submissions.c.created_at, score.label("score"))
+        .where(*where).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+        .limit(_candidates_for(through)).subquery("candidates")
     )
+    return _windows(candidates, [candidates.c.created_at, candidates.c.submission_id], candidates.c.score)
 
 
-def matching_submissions(account_id, query):
-    """A subquery of (submission_id, score) for the account's submissions that match every term of query;
-    a higher score is a better match. None when the query has no terms."""
+def _candidates_for(through):
+    """How many of the newest matches rank the first `through` results: whole windows, enough to cover them."""
+    return RANKED_WINDOW * max(1, -(-through // RANKED_WINDOW))
+
+
+def matching_submissions(account_id, query, within=(), through=None):
+    """A subquery of (submission_id, score, window) for the account's submissions that match every term of
+    query (and the conditions `within`, on submissions); None when the query has no terms.
+
+    Best first is: window ascending, then score descending (higher is a better match). Without `through`
+    every match is there, all in window 0 with score 0 (for filtering: exports, contacts). With `through` (the number of
+    results the caller's page needs, from the first), only the newest matches that cover them are there:
+    window 0 holds the newest RANKED_WINDOW matches, window 1 the next, and so on; ranking within a window
+    keeps a frequent word's first page as fast as a rare one's, and every match still has its place."""
     terms = terms_of(query or "")
     if not terms:
         return None
     dialect = db.session.get_bind().dialect.name
     matches = _sqlite_matches if dialect == "sqlite" else _postgresql_matches
-    return matches(account_id, terms).subquery("matches")
+    return matches(account_id, terms, tuple(within), through).subquery("matches")

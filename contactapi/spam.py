@@ -1,6 +1,6 @@
 """Spam checks on a submission, in one place: `judge` runs them in order and says why a post is spam.
 
-Today the honeypots; the key's challenge (challenges.py) and its content rules (spam_rules.py) join here."""
+First the key's challenge (challenges.py), then the honeypots; its content rules (spam_rules.py) join here."""
 from dataclasses import dataclass
 
 # Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
@@ -16,6 +16,9 @@ class Verdict:
     reason: str                 # a stable code: "honeypot", "challenge_failed", "rule_links", …
     detail: str = ""            # for the owner's spam folder, e.g. which word or which rule
     blocked: bool = False
+
+
+from . import challenges  # noqa: E402  (after Verdict, which it returns)
 
 
 def honeypot_filled(body):
@@ -35,6 +38,9 @@ def judge(principal, body):
     so its honeypot fields are control fields like any other and its writes are real."""
     if principal.is_secret:
         return None
+    verdict = challenges.check(principal, body)
+    if verdict is not None:
+        return verdict
     if honeypot_filled(body):
         return Verdict("honeypot")
     return None

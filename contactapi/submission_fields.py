@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 from .addresses import InvalidEmail, normalise_email
 from .payloads import READ_ONLY_FIELDS
+from .challenges import FIELDS as CHALLENGE_FIELDS
 from .spam import HONEYPOTS
 
 REQUIRED = "This field is required."
-# Control fields steer a submission on every door; they are never stored.
+# Control fields steer a submission on every door; they are never stored (nor are the challenge widgets' tokens).
 CONTROL_FIELDS = frozenset({
-    "access_key", *HONEYPOTS, "_next", "redirect", "success_url", "_error", "error_url", "_subject", "_replyto",
+    "access_key", *HONEYPOTS, *CHALLENGE_FIELDS, "_next", "redirect", "success_url", "_error", "error_url", "_subject", "_replyto",
 })
 
 

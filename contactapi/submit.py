@@ -1,14 +1,14 @@
 """The one submit flow every public door calls.
 
 count the client → read the body (the one reader) → authenticate the key → refuse secret keys from browsers
-→ domain lock → spam checks → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
+→ domain lock → spam checks (a failed challenge is refused) → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
 a stable code, the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
 from dataclasses import dataclass, field as dataclass_field
 
-from flask import current_app, g
+from flask import g
 from flask_limiter.errors import RateLimitExceeded
 
-from . import contacts, keys, notifications, origins, ratelimits, spam
+from . import challenges, contacts, keys, notifications, origins, ratelimits, spam
 from .addresses import normalise_email
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
@@ -58,9 +58,8 @@ class Visit:
 
     @classmethod
     def of(cls, request, bearer_key=None, path_key=None):
-        config = current_app.config
         return cls(
-            read_body=lambda: submitted_body(request, config["MAX_JSON_DEPTH"], config["MAX_CONTENT_LENGTH"]),
+            read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
             source=contacts.Source.from_headers(request.headers), client_ip=request.remote_addr,
@@ -95,6 +94,8 @@ def submit(door, visit):
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
         verdict = spam.judge(principal, body)
+        if verdict is not None and verdict.blocked:  # a failed challenge: the visitor is told, nothing is stored
+            raise SubmitError(403, challenges.FAILED, "challenge_failed")
         if verdict is not None:
             fields = control_free(door, body)
             email = fields.pop("email", None)  # told it worked: a success like any other, nothing kept

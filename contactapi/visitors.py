@@ -25,6 +25,7 @@ PLAIN_WORDS = {
     "contact_too_large": _l("Your message is too long."),
     "invalid_text": _l("Your message contains characters that cannot be saved."),
     "uploads_not_supported": _l("This form does not accept file uploads."),
+    "challenge_failed": _l("Please complete the check that shows you are not a robot, then send the form again."),
 }
 
 
@@ -46,6 +47,13 @@ def back_link(referer, origin, principal=None):
 
 def thank_you_page(message, back):
     return render_template("visitor/thanks.html", message=message, back=back)
+
+
+def form_address_page(referer):
+    """A visitor who opens a form's address (a followed link, a typed URL) instead of posting to it: a page in
+    their language, the same for every key, so it says nothing about which keys exist. 405 with Allow."""
+    page = render_template("visitor/form_address.html", back=back_link(referer, None))
+    return page, 405, {"Allow": "OPTIONS, POST"}
 
 
 def error_page(status, code, back):

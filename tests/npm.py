@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 # The packages and versions the tests run, pinned (the same list .ci/run installs).
-NPM_PACKAGES = {"@formspree/core": "4.0.0"}
+NPM_PACKAGES = {"@formspree/core": "4.0.0", "altcha": "3.2.2"}  # altcha 3.x: the v2 protocol of PyPI altcha 2.x
 
 
 def _installed(folder):

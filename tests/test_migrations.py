@@ -193,6 +193,23 @@ def test_0007_keeps_every_key_and_asks_no_challenge_of_it(previous_release):
     assert (row.id, row.name, row.challenge) == ("key_old", "Shop", None)
 
 
+def test_0008_keeps_every_key_without_provider_settings_and_remembers_no_challenge(previous_release):
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+        "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+        "'active', '[]', true, '2026-01-01')")
+    upgrade(revision="0008")
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT id, name, challenge, challenge_site_key, challenge_secret, "
+                                      "challenge_threshold FROM api_keys")).one()
+        assert connection.execute(text("SELECT count(*) FROM used_challenges")).scalar() == 0
+    assert tuple(row) == ("key_old", "Shop", None, None, None, None)
+    downgrade(revision="0007")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM api_keys")).all() == [("key_old",)]
+
+
 def test_0010_keeps_every_contact_of_a_0001_database_unconfirmed(previous_release):
     previous_release(
         ACCOUNT,
@@ -205,6 +222,6 @@ def test_0010_keeps_every_contact_of_a_0001_database_unconfirmed(previous_releas
         assert connection.execute(text("SELECT count(*) FROM autoresponders")).scalar() == 0
         assert connection.execute(text("SELECT count(*) FROM suppressions")).scalar() == 0
     assert rows == [("con_1", "a@example.com", None), ("con_2", "b@example.com", None)]
-    downgrade(revision="0007")
+    downgrade(revision="0008")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 2

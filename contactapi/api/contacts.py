@@ -1,11 +1,11 @@
 """/v1/contacts: create (upsert), list, get, patch, delete, and a contact's submissions."""
-from flask import after_this_request, current_app, g, request
+from flask import after_this_request, g, request
 
 from .. import contacts, cors, visitors
 from ..addresses import InvalidEmail
 from ..errors import is_browser_form, json_error
 from ..pagination import InvalidPage, page_request
-from ..payloads import PayloadError, json_body, refuse_read_only
+from ..payloads import PayloadError, refuse_read_only, request_json
 from ..submit import Door, SubmitError, Visit, submit
 from . import bp
 from .auth import bearer_key, secret_key_required
@@ -66,7 +66,7 @@ def get_contact(contact_id):
 @idempotent
 def patch_contact(contact_id):
     try:
-        changes = json_body(request, current_app.config["MAX_JSON_DEPTH"], current_app.config["MAX_CONTENT_LENGTH"])
+        changes = request_json(request)
         refuse_read_only(changes)
         if "email" in changes and changes["email"] is None:
             raise PayloadError("email cannot be removed", code="email_required")

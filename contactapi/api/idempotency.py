@@ -6,6 +6,7 @@ from flask import g, make_response, request
 
 from .. import idempotency, ratelimits
 from ..errors import json_error
+from ..payloads import PayloadError, request_bytes
 from .auth import AuthError, authenticate, bearer_key
 
 HEADER = "Idempotency-Key"
@@ -44,12 +45,12 @@ def idempotent(view):
         try:
             principal, counted = _caller()
             key = idempotency.check_key(request.headers[HEADER])
-            body = request.get_data(cache=True)  # kept, so the view reads the same bytes
+            body = request_bytes(request)  # kept, so the view reads the same bytes
             outcome = idempotency.begin(principal.account_id, principal.key_id, key, idempotency.fingerprint(
                 request.method, request.path, request.mimetype, body))
         except AuthError:
             return view(*args, **kwargs)  # the view refuses the key in its own words
-        except idempotency.IdempotencyError as error:
+        except (idempotency.IdempotencyError, PayloadError) as error:
             _count_unless(counted)
             return json_error(error.status, error.message, error.code)
         if isinstance(outcome, idempotency.StoredAnswer):

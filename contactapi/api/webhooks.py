@@ -1,15 +1,15 @@
 """/v1/webhooks (secret key): add, list, read, change, delete, rotate the secret, the delivery log, retry."""
-from flask import current_app, g, request
+from flask import g, request
 
 from ..deliveries import endpoints
 from ..errors import json_error
-from ..payloads import PayloadError, json_body
+from ..payloads import PayloadError, request_json
 from . import bp
 from .auth import secret_key_required
 
 
 def _body():
-    return json_body(request, current_app.config["MAX_JSON_DEPTH"], current_app.config["MAX_CONTENT_LENGTH"])
+    return request_json(request)
 
 
 @bp.post("/webhooks")

@@ -18,6 +18,7 @@ CODES = {
     "secret_key_in_browser": FORM_NOT_FOUND,
     "key_disabled": (403, "INACTIVE", "Form not active"),
     "domain_mismatch": (403, "BLOCKED", "Form does not accept submissions from this website"),
+    "challenge_failed": (403, "BLOCKED", "Submission blocked: the challenge was not solved"),
     "empty": (422, "EMPTY", "Empty form"),
     "uploads_not_supported": (400, "NO_FILE_UPLOADS", "File uploads are not supported"),
 }

@@ -12,12 +12,13 @@ from . import bp
 DOOR = Door("web3forms", controls=frozenset({"subject", "from_name", "replyto"}), email_from=("email", "replyto"),
             subject_from=("subject", "_subject"), reply_to_from=("replyto", "_replyto"))
 SUCCESS = "Email sent successfully!"
-KEY_OR_SITE_REFUSED = ("invalid_api_key", "key_disabled", "secret_key_in_browser", "domain_mismatch")
+REFUSED = ("invalid_api_key", "key_disabled", "secret_key_in_browser", "domain_mismatch", "challenge_failed")
 
 
 def web3forms_status(error):
-    """400 for bad input, 403 when the key or the site is refused, 429 when slowed down (413: too large)."""
-    if error.code in KEY_OR_SITE_REFUSED:
+    """400 for bad input, 403 when the key, the site or the visitor (a failed challenge) is refused, 429 when
+    slowed down (413: too large)."""
+    if error.code in REFUSED:
         return 403
     return error.status if error.status in (413, 429) else 400
 

@@ -2,11 +2,11 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField,
-                     widgets)
-from wtforms.validators import Length, ValidationError
+from wtforms import (BooleanField, FloatField, PasswordField, RadioField, SelectChoice, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from .. import keys, origins
+from .. import challenges, keys, origins
 from ..addresses import InvalidEmail, normalise_email
 from ..autoresponders import templates
 from ..deliveries.events import EVENTS
@@ -114,6 +114,20 @@ class VisitorPagesForm(FlaskForm):
         if field.data and not origins.redirect_allowed(field.data, self.key.domains, field.data, None):
             where = "on " + ", ".join(self.key.domains) if self.key.domains else "an http(s) address"
             raise ValidationError(f"Enter a full address {where}, like https://example.com/thanks.")
+
+
+class ChallengeForm(FlaskForm):
+    """The challenge a publishable key's visitors must pass; challenges.configure checks the rest."""
+
+    kind = RadioField("Challenge", default="none", choices=[SelectChoice("none", "None (the spam trap only)")] + [
+        SelectChoice(kind, challenges.LABELS[kind]) for kind in challenges.KINDS])
+    site_key = StringField("Site key", validators=[Length(max=200)],
+                           description="Turnstile, hCaptcha, reCAPTCHA: the public site key from the provider.")
+    secret = PasswordField("Secret key", validators=[Length(max=500)], render_kw={"autocomplete": "off"},
+                           description="From the provider; stored encrypted and never shown again. "
+                                       "Leave empty to keep the one saved.")
+    threshold = FloatField("Minimum score", validators=[Optional(), NumberRange(0.0, 1.0)],
+                           description="reCAPTCHA v3 only: 0.0 to 1.0 (default 0.5); lower scores are refused.")
 
 
 class WebhookForm(FlaskForm):

@@ -1,10 +1,10 @@
 """Dashboard: the signed-in account's keys — create, disable/enable, delete, domains, notifications."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from .. import keys, recipients
+from .. import challenges, keys, recipients
 from ..autoresponders import settings as autoresponder_settings
 from . import bp
-from .forms import AutoresponderForm, DomainsForm, NewKeyForm, VisitorPagesForm
+from .forms import AutoresponderForm, ChallengeForm, DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
 from .snippet import form_snippet, key_created_page
 
@@ -34,16 +34,19 @@ def _autoresponder_form(key):
         "double_opt_in": saved.double_opt_in if saved else False})
 
 
-def _render_key(key, domains_form=None, pages_form=None, status=200, autoresponder_form=None):
-    snippet = form_snippet(key.public_value) if key.public_value else None
+def _render_key(key, domains_form=None, pages_form=None, challenge_form=None, status=200, autoresponder_form=None):
+    snippet = form_snippet(key.public_value, key.challenge, key.challenge_site_key) if key.public_value else None
+    challenge_form = challenge_form or ChallengeForm(data={
+        "kind": key.challenge or "none", "site_key": key.challenge_site_key or "", "threshold": key.challenge_threshold})
     domains_form = domains_form or DomainsForm(key, data={"domains": key.domains})
     pages_form = pages_form or VisitorPagesForm(
         key, data={"success_url": key.success_url or "", "thank_you_message": key.thank_you_message or ""})
     if key.kind == "publishable":
         autoresponder_form = autoresponder_form or _autoresponder_form(key)
     return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
-                           pages_form=pages_form, extra_recipients=recipients.of_key(key.id),
-                           autoresponder_form=autoresponder_form,
+                           pages_form=pages_form, challenge_form=challenge_form,
+                           saved_secret=challenges.masked_secret(key),
+                           extra_recipients=recipients.of_key(key.id), autoresponder_form=autoresponder_form,
                            autoresponder_idle=autoresponder_settings.why_idle(key)), status
 
 
@@ -143,6 +146,25 @@ def edit_visitor_pages(key_id):
     keys.set_visitor_pages(key, form.success_url.data, (form.thank_you_message.data or "").strip())
     flash("Saved: what visitors see after sending your form.")
     return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/challenge")
+@account_required
+def edit_challenge(key_id):
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    form = ChallengeForm()
+    if form.validate():
+        kind = None if form.kind.data == "none" else form.kind.data
+        try:
+            challenges.configure(key, kind, form.site_key.data, form.secret.data, form.threshold.data)
+        except ValueError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(f"Saved: visitors must pass {challenges.LABELS[kind]}." if kind else "Saved: no challenge.")
+            return _back_to(key)
+    return _render_key(key, challenge_form=form, status=400)
 
 
 @bp.post("/dashboard/keys/<key_id>/autoresponder")

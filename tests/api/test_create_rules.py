@@ -165,6 +165,13 @@ def test_a_chunked_body_over_64_kib_is_413_under_gunicorn(app, gunicorn, secret_
     big_json = b'{"email": "a@example.com", "message": "' + b"x" * (70 * 1024) + b'"}'
     assert chunked_post(base, "/v1/contacts", big_json, "application/json", auth) == 413
     assert stored(app) == (0, 0)
+    assert chunked_post(base, "/v1/contacts", big_json, "application/json", (*auth, "Idempotency-Key: big")) == 413
+    assert stored(app) == (0, 0)
     small = b'{"email": "a@example.com", "message": "' + b"x" * 60_000 + b'"}'
     assert chunked_post(base, "/v1/contacts", small, "application/json", auth) == 201
     assert stored(app) == (1, 1)
+    # With Idempotency-Key the body is read once for the fingerprint and the same bytes reach the view.
+    for _ in range(2):
+        once = b'{"email": "b@example.com", "message": "' + b"y" * 60_000 + b'"}'
+        assert chunked_post(base, "/v1/contacts", once, "application/json", (*auth, "Idempotency-Key: k1")) == 201
+    assert stored(app) == (2, 2)

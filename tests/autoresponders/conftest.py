@@ -3,10 +3,10 @@ publishable keys whose owner set up an autoresponder through the dashboard, and 
 import re
 from dataclasses import dataclass
 
+import altcha
 import pytest
-from sqlalchemy import update
 
-from contactapi import keys
+from contactapi import challenges, keys
 from contactapi.extensions import db
 from contactapi.models import ApiKey
 from tests.keyring.conftest import sign_in  # noqa: F401  (a fixture these tests use)
@@ -23,18 +23,29 @@ class Responder:
     key_id: str
 
 
-def require_challenge(app, key_id, kind="altcha"):
-    """What the challenge helper's dashboard does for real: the key now requires a challenge."""
+def require_challenge(app, key_id):
+    """The key now requires an ALTCHA challenge (what its dashboard form does)."""
     with app.app_context():
-        db.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(challenge=kind))
-        db.session.commit()
+        key = db.session.get(ApiKey, key_id)
+        challenges.configure(key, "altcha")
+        db.session.remove()
+
+
+def solved_altcha(get, raw_key):
+    """The `altcha` field for a fresh challenge of this key, solved with the altcha package's own solver
+    (get: a GET that returns (status, JSON)); None when the key requires no challenge."""
+    status, body = get(f"/v1/challenge?key={raw_key}")
+    if status != 200:
+        return None
+    challenge = altcha.Challenge.from_dict(body)
+    return altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
 
 
 @pytest.fixture
 def ar_app(app_mailing_to, smtp_server):
     """An app with autoresponders on, mailing smtp_server; its inbox is ar_app.inbox."""
     _host, port, inbox = smtp_server
-    app = app_mailing_to(port, AUTORESPONDERS=True)
+    app = app_mailing_to(port, AUTORESPONDERS=True, ALTCHA_COST=20)  # a cheap proof of work: many are solved
     app.inbox = inbox
     return app
 
@@ -69,9 +80,17 @@ def make_responder(ar_app, make_key, owner_client):
 
 
 def submit(app, key, ip="203.0.113.7", **fields):
-    """A visitor's form post with a publishable key, from the client at ip."""
-    return app.test_client().post("/v1/contacts", json={"access_key": key, **fields},
-                                  headers={"Origin": SITE}, environ_base={"REMOTE_ADDR": ip})
+    """A visitor's form post with a publishable key, from the client at ip, with the key's challenge solved."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+
+    def get(path):
+        answer = client.get(path, headers={"Origin": SITE})
+        return answer.status_code, answer.get_json()
+
+    solution = solved_altcha(get, key)
+    body = {"access_key": key, **fields, **({"altcha": solution} if solution else {})}
+    return client.post("/v1/contacts", json=body, headers={"Origin": SITE})
 
 
 def mail_to(app, address):

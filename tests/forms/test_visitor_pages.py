@@ -75,3 +75,19 @@ def test_the_catalogs_are_compiled(app):
             source, compiled = read_po(po), read_mo(mo)
         wanted = {m.id: m.string for m in source if m.id and m.string}
         assert wanted and {m.id: m.string for m in compiled if m.id} == wanted
+
+
+@pytest.mark.parametrize("path", ["/f/ck_pub_anything", "/submit", "/api/contact-api/"])
+def test_opening_a_doors_address_shows_the_visitor_a_page_not_an_error(client, path):
+    page = client.get(path, headers={"Accept": "text/html", "Accept-Language": "de",
+                                     "Referer": "https://shop.example/contact"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 405 and page.headers["Allow"] == "OPTIONS, POST"
+    assert "Das ist die Adresse eines Formulars" in text and "Zurück zur Website" in text
+    assert not [word for word in OPERATOR_MENU if word in text]
+
+
+def test_a_json_caller_opening_a_doors_address_gets_the_error_shape(client):
+    answer = client.get("/f/ck_pub_anything", headers={"Accept": "application/json"})
+    assert answer.status_code == 405 and answer.headers["Allow"] == "OPTIONS, POST"
+    assert answer.get_json() == {"error": {"message": "Method not allowed.", "code": "method_not_allowed"}}

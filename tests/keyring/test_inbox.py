@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from contactapi import keys
+from contactapi import keys, search
 from contactapi.extensions import db
 from contactapi.models import ApiKey, Submission
 from tests.keyring.helpers import click, csrf_from, link_in, post_form
@@ -183,3 +183,40 @@ def test_signing_in_never_lands_outside_the_dashboard(mail_app, next_page):
     client.post("/signin", data={"csrf_token": csrf_from(form), "email": "owner@example.com", "next": next_page})
     response = click(client, link_in(mail_app.inbox, "owner@example.com"))
     assert response.headers["Location"] == "/dashboard"
+
+
+def test_search_ranks_the_newest_matches_window_by_window_and_pages_reach_every_match(
+        owner, client, named_key, make_key, monkeypatch):
+    monkeypatch.setattr(search, "RANKED_WINDOW", 2)
+    site, site_id = named_key("Site")
+    other, _ = named_key("Other")
+    for email, message in [("a@example.com", "visitor visitor visitor"), ("b@example.com", "visitor"),
+                           ("c@example.com", "visitor"), ("d@example.com", "visitor visitor")]:
+        send(client, site, {"email": email, "message": message})
+    send(client, other, {"email": "e@example.com", "message": "visitor"})
+    send(client, make_key("someone@example.com", "secret"), {"email": "theirs@example.com", "message": "visitor " * 5})
+    # Windows of 2, newest first: (e, d) ranked → d, e; (c, b) tie → newest first; (a).
+    assert senders_on(owner.get("/dashboard/inbox?q=visitor")) == [
+        "d@example.com", "e@example.com", "c@example.com", "b@example.com", "a@example.com"]
+    one_by_one = [senders_on(owner.get(f"/dashboard/inbox?q=visitor&page_size=1&page={n}")) for n in range(1, 7)]
+    assert one_by_one == [["d@example.com"], ["e@example.com"], ["c@example.com"], ["b@example.com"],
+                          ["a@example.com"], []]
+    # Filters choose the candidates before they are ranked: e is not Site's, so (d, c) and (b, a) are the windows.
+    assert senders_on(owner.get(f"/dashboard/inbox?q=visitor&key={site_id}")) == [
+        "d@example.com", "c@example.com", "a@example.com", "b@example.com"]
+
+
+def test_search_rebuild_finds_submissions_again_after_their_rowids_changed(owner, client, app, named_key, runner):
+    raw, _ = named_key("Site")
+    send(client, raw, {"email": "ada@example.com", "message": "About the invoice"})
+    send(client, raw, {"email": "bob@example.com", "message": "Hello"})
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # as a VACUUM or a restored copy may renumber them
+            db.session.execute(db.text("UPDATE submissions SET rowid = rowid + 1000"))
+            db.session.commit()
+            assert senders_on(owner.get("/dashboard/inbox?q=invoice")) == []
+        db.session.remove()
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0 and "Search index rebuilt: 2 submissions." in result.output
+    assert senders_on(owner.get("/dashboard/inbox?q=invoice")) == ["ada@example.com"]
+    assert senders_on(owner.get("/dashboard/inbox?q=example.com")) == ["bob@example.com", "ada@example.com"]
