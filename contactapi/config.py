@@ -91,6 +91,13 @@ class Config:
     RECAPTCHA_VERIFY_URL = os.environ.get("RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify")
     CHALLENGE_VERIFY_DEADLINE = 3  # seconds
 
+    # Autoresponders (README: Autoresponders and double opt-in): they mail strangers on the instance's name,
+    # so they are off unless the operator turns them on, and limited per address, client, account, instance.
+    AUTORESPONDERS = _env_bool("AUTORESPONDERS")
+    AUTORESPONDER_IP_HOURLY_LIMIT = _env_int("AUTORESPONDER_IP_HOURLY_LIMIT", 10)
+    AUTORESPONDER_DAILY_LIMIT = _env_int("AUTORESPONDER_DAILY_LIMIT", 200)
+    AUTORESPONDER_INSTANCE_DAILY_LIMIT = _env_int("AUTORESPONDER_INSTANCE_DAILY_LIMIT", 2000)
+
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     MAX_ACTIVE_KEYS = _env_int("MAX_ACTIVE_KEYS", 10)
     MAGIC_LINK_MAX_AGE = _env_int("MAGIC_LINK_MAX_AGE", 30 * 60)
@@ -108,6 +115,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENVIRONMENT = "development"
     SECRET_KEY = Config.SECRET_KEY or DEVELOPMENT_SECRET_KEY
+    AUTORESPONDERS = _env_bool("AUTORESPONDERS", True)
 
 
 class TestConfig(Config):

@@ -9,6 +9,7 @@ from flask import g
 
 from . import challenges, contacts, keys, notifications, origins, ratelimits, spam, spam_folder
 from .addresses import normalise_email
+from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
@@ -49,6 +50,7 @@ class Visit:
     referer: str | None = None
     form_body: bool = False          # the body is a form post (urlencoded or multipart)
     source: contacts.Source = contacts.Source()  # the page and browser the submission came from (never the IP)
+    client_ip: str | None = None     # only counted by the autoresponse limits (as a keyed digest), never stored
 
     @property
     def from_browser(self):
@@ -60,7 +62,7 @@ class Visit:
             read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
-            source=contacts.Source.from_headers(request.headers),
+            source=contacts.Source.from_headers(request.headers), client_ip=request.remote_addr,
         )
 
 
@@ -102,7 +104,7 @@ def submit(door, visit):
         email, fields = _fields(door, body)
         fields = principal.rules.kept(fields)
         controls = controls_of(door, body, normalise_email(email))
-        contact, created = store(principal, email, fields, visit.source, controls)
+        contact, created = store(principal, email, fields, visit.source, controls, visit.client_ip)
     except SubmitError as error:
         error.principal = error.principal or principal
         error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
@@ -175,17 +177,20 @@ def _keep_as_spam(door, visit, principal, body, verdict):
     return (email if isinstance(email, str) else None), fields
 
 
-def store(principal, email, fields, source, controls, also=None):
-    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox).
+def store(principal, email, fields, source, controls, client_ip=None, also=None):
+    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox): the
+    owner's notification and webhooks, then the submitter's autoresponse if one may go.
     also(connection), when given, writes in that transaction too (the spam folder's "Not spam")."""
-    queue_deliveries = notifications.after_submission(
+    notify = notifications.after_submission(
         principal, fields, mail_owner=controls.notify, subject=controls.subject, reply_to=controls.reply_to,
         from_name=controls.from_name)
+    respond = autoresponders.after_submission(principal, fields, client_ip)
 
     def then(connection, contact, created, submission_id):
         if also is not None:
             also(connection)
-        queue_deliveries(connection, contact, created, submission_id)
+        notify(connection, contact, created, submission_id)
+        respond(connection, contact)
 
     try:
         return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,

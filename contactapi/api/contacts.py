@@ -49,12 +49,13 @@ def create_contact():
 def list_contacts():
     account_id, email = g.principal.account_id, request.args.get("email")
     try:
+        confirmed = contacts.confirmed_filter(request.args.get("confirmed"))
         cursor = cursor_request(request.args)
         if cursor is not None:
-            return contacts.cursor_page(account_id, cursor, email=email)
+            return contacts.cursor_page(account_id, cursor, email=email, confirmed=confirmed)
         page, page_size = page_request(request.args)
-        return contacts.list_page(account_id, page, page_size, email=email)
-    except (InvalidPage, InvalidEmail) as error:
+        return contacts.list_page(account_id, page, page_size, email=email, confirmed=confirmed)
+    except (InvalidPage, InvalidEmail, contacts.InvalidFilter) as error:
         return json_error(400, str(error), "invalid_query")
 
 

@@ -2,12 +2,14 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (FloatField, IntegerField, PasswordField, RadioField, SelectChoice, SelectMultipleField,
+from wtforms import (BooleanField, FloatField, IntegerField, PasswordField, RadioField, SelectChoice,
+                     SelectMultipleField,
                      StringField, TextAreaField, widgets)
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from .. import challenges, keys, origins, spam_rules
 from ..addresses import InvalidEmail, normalise_email
+from ..autoresponders import templates
 from ..deliveries.events import EVENTS
 
 KIND_CHOICES = [
@@ -193,3 +195,21 @@ class ContentRulesForm(FlaskForm):
         """The form showing a key's stored rules."""
         return cls(data={"max_links": rules.max_links, **{name: list(getattr(rules, name)) for name in
                                                            ("blocked_words", "blocked_senders", "required_fields", "only_fields")}})
+
+
+class AutoresponderForm(FlaskForm):
+    """A publishable key's autoresponse: the owner's templates, checked in the sandbox before they are saved."""
+
+    enabled = BooleanField("Send an autoresponse to each submitter's email")
+    subject = StringField("Subject", validators=[Length(min=1, max=templates.SUBJECT_LENGTH)])
+    body = TextAreaField(
+        "Message", validators=[Length(min=1, max=templates.BODY_LENGTH)], render_kw={"rows": 6},
+        description="Placeholders insert what the visitor sent, e.g. {{ name }} or {{ email }}; "
+                    "{% if name %}…{% endif %} works too. Values longer than 100 characters, and links, are left out.")
+    double_opt_in = BooleanField("Double opt-in: the autoresponse asks the submitter to confirm their address")
+
+    def validate_body(self, field):
+        try:
+            templates.check(self.subject.data or "", field.data or "")
+        except templates.TemplateProblem as problem:
+            raise ValidationError(str(problem)) from None
