@@ -19,8 +19,8 @@ def _confirm_page(token, press):
     if named is not None:
         contact = (confirmation.confirm if press else confirmation.pending_or_done)(*named)
     if contact is None:
-        return render_template("keyring/confirm_contact.html", contact=None), 404
-    return render_template("keyring/confirm_contact.html", contact=contact, done=press)
+        return render_template("visitor/confirm_contact.html", contact=None), 404
+    return render_template("visitor/confirm_contact.html", contact=contact, done=press)
 
 
 @bp.get("/confirm/<secret:token>")
@@ -37,7 +37,7 @@ def confirm_contact(token):
 @bp.get("/autoresponses/stop/<secret:token>")
 def stop_autoresponses_page(token):
     valid = links.address_to_stop(token) is not None
-    return render_template("keyring/stop_autoresponses.html", valid=valid, done=False), 200 if valid else 404
+    return render_template("visitor/stop_autoresponses.html", valid=valid, done=False), 200 if valid else 404
 
 
 @bp.post("/autoresponses/stop/<secret:token>")
@@ -45,6 +45,6 @@ def stop_autoresponses_page(token):
 def stop_autoresponses(token):
     named = links.address_to_stop(token)
     if named is None:
-        return render_template("keyring/stop_autoresponses.html", valid=False, done=False), 404
+        return render_template("visitor/stop_autoresponses.html", valid=False, done=False), 404
     people.suppress(*named)
-    return render_template("keyring/stop_autoresponses.html", valid=True, done=True)
+    return render_template("visitor/stop_autoresponses.html", valid=True, done=True)

@@ -34,6 +34,8 @@ def test_post_mail_page_button_confirmed(ar_app, make_responder, make_key, owner
     visitor = ar_app.test_client()
     page = visitor.get(path)
     assert page.status_code == 200 and "Yes, confirm my address" in page.get_data(as_text=True)
+    german = visitor.get(path, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Ja, meine Adresse bestätigen" in german and "Manage my keys" not in german  # the visitor's page
     assert api.get(f"/v1/contacts/{contact['id']}").get_json()["confirmed_at"] is None  # a GET changes nothing
     assert table_count(ar_app, Delivery, topic="contact.confirmed") == 0
 
