@@ -7,7 +7,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
 
-from . import challenges, contacts, keys, notifications, origins, ratelimits, spam
+from . import challenges, keys, notifications, origins, ratelimits, spam, storage
 from .addresses import normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
@@ -47,7 +47,7 @@ class Visit:
     origin: str | None = None
     referer: str | None = None
     form_body: bool = False          # the body is a form post (urlencoded or multipart)
-    source: contacts.Source = contacts.Source()  # the page and browser the submission came from (never the IP)
+    source: storage.Source = storage.Source()  # the page and browser the submission came from (never the IP)
 
     @property
     def from_browser(self):
@@ -59,7 +59,7 @@ class Visit:
             read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
-            source=contacts.Source.from_headers(request.headers),
+            source=storage.Source.from_headers(request.headers),
         )
 
 
@@ -169,9 +169,9 @@ def store(principal, email, fields, source, controls):
         principal, fields, mail_owner=controls.notify, subject=controls.subject, reply_to=controls.reply_to,
         from_name=controls.from_name)
     try:
-        return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,
+        return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,
                                keep_fields_when_full=not principal.is_secret, then=queue_deliveries)
-    except contacts.ContactTooLarge as error:
+    except storage.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 
 
