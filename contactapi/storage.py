@@ -2,11 +2,12 @@
 counter kept and the contact's oldest submissions pruned, in as few statements and round trips as each
 database allows. This is the create path's hot loop (issue 14), hence the shape:
 
-- PostgreSQL: one statement of data-modifying CTEs inserts the contact, or, on conflict, locks the existing
-  one and returns its latest committed row (ON CONFLICT DO UPDATE with a SET that changes nothing: DO NOTHING
-  would leave it unlocked and invisible to a second statement's snapshot only after a new snapshot), bumps the
-  counter when the contact is new and records the submission. A new contact is done in that one round trip;
-  an existing one costs a second: its merged fields and the prune, one statement.
+- PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
+  the existing row and returns it as last committed (ON CONFLICT DO UPDATE with a SET that changes nothing;
+  DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a row committed by
+  a concurrent insert), bumps the counter when the contact is new (the returned id is ours) and records
+  the submission. A new contact takes that one round trip; an existing one a second: its merged fields and
+  the prune, in one statement.
 - SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
   statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
 - Fields are merged in Python: the column is JSON text that keeps the order fields were sent in; a field sent
