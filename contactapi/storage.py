@@ -71,23 +71,22 @@ def _too_large():
     return ContactTooLarge(current_app.config["MAX_CONTACT_BYTES"], current_app.config["MAX_CONTACT_FIELDS"])
 
 
-def _with_python_defaults(table, values):
-    """values for an INSERT into table, plus a bound parameter `default_<name>` for every other column with a
-    Python-side default (filled by _defaults at each execution): a text() statement would not apply them."""
-    return {**values, **{column.name: bindparam(f"default_{column.name}", type_=column.type)
-                         for column in table.c
-                         if column.name not in values and column.default is not None and not column.default.is_sequence}}
+def _defaulted(table, given):
+    """table's columns not in given that have a Python-side default: a text() statement does not apply those,
+    so the statements below bind them (_default_binds) and upsert passes their values (_default_values)."""
+    return [column for column in table.c
+            if column.name not in given and column.default is not None and not column.default.is_sequence]
 
 
-def _defaults(table, given):
-    """The values of table's Python-side defaults for the columns not in given, by bound parameter name."""
-    params = {}
-    for column in table.c:
-        default = column.default
-        if column.name in given or default is None or default.is_sequence:
-            continue
-        params[f"default_{column.name}"] = default.arg(None) if default.is_callable else default.arg
-    return params
+def _default_binds(columns):
+    return {column.name: bindparam(f"default_{column.table.name}_{column.name}", type_=column.type)
+            for column in columns}
+
+
+def _default_values(columns):
+    """Each column's default now (a callable default gets no execution context: it must not need one)."""
+    return {f"default_{column.table.name}_{column.name}":
+            column.default.arg(None) if column.default.is_callable else column.default.arg for column in columns}
 
 
 class _Prepared:
@@ -120,15 +119,16 @@ _SUBMISSION_VALUES = {
     "id": bindparam("p_submission"), "account_id": bindparam("p_account"), "key_id": bindparam("p_key"),
     "fields": bindparam("p_sent", type_=submissions.c.fields.type),
     "created_at": bindparam("p_now", type_=submissions.c.created_at.type),
-    "page": bindparam("p_page"), "user_agent": bindparam("p_user_agent"),
+    "page": bindparam("p_page"), "user_agent": bindparam("p_user_agent"), "contact_id": bindparam("p_contact"),
 }
+_DEFAULTED = _defaulted(contacts, _CONTACT_VALUES) + _defaulted(submissions, _SUBMISSION_VALUES)
 
 
 def _insert_or_lock(dialect_name):
     """INSERT the contact; on conflict lock the existing row and return it as it is (updated_at = itself)."""
     insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(contacts)
     return (
-        insert.values(_with_python_defaults(contacts, _CONTACT_VALUES))
+        insert.values({**_CONTACT_VALUES, **_default_binds(_defaulted(contacts, _CONTACT_VALUES))})
         .on_conflict_do_update(index_elements=[contacts.c.account_id, contacts.c.email],
                                set_={"updated_at": contacts.c.updated_at})
         .returning(*contacts.c)
@@ -145,8 +145,8 @@ def _insert_count_and_record(dialect_name):
                exists(select(literal_column("1")).select_from(upserted).where(upserted.c.id == bindparam("p_id"))))
         .values(contact_count=accounts.c.contact_count + literal_column("1")).cte("counted")
     )
-    submission_values = {**_with_python_defaults(submissions, {**_SUBMISSION_VALUES, "contact_id": None})}
-    submission_values["contact_id"] = upserted.c.id
+    submission_values = {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES)),
+                         "contact_id": upserted.c.id}
     recorded = submissions.insert().from_select(
         list(submission_values), select(*submission_values.values()).select_from(upserted),
         include_defaults=False,
@@ -160,7 +160,7 @@ _COUNT_NEW = (
     update(accounts).where(accounts.c.id == bindparam("p_account"))
     .values(contact_count=accounts.c.contact_count + 1)
 )
-_RECORD = submissions.insert().values(_SUBMISSION_VALUES | {"contact_id": bindparam("p_contact")})
+_RECORD = submissions.insert().values(_SUBMISSION_VALUES)
 _OVERWRITE = (
     update(contacts).where(contacts.c.id == bindparam("p_contact"))
     .values(fields=bindparam("p_fields", type_=contacts.c.fields.type),
@@ -173,6 +173,24 @@ _PRUNE = delete(submissions).where(submissions.c.id.in_(
     .scalar_subquery()
 ))
 _OVERWRITE_AND_PRUNE = _PRUNE.add_cte(_OVERWRITE.cte("overwritten"))  # PostgreSQL: one statement
+
+
+def _update_existing(connection, contact, fields, keep_fields_when_full, params):
+    """The existing contact, locked, with fields merged in (if they fit), its oldest submissions pruned."""
+    params = {**params, "p_contact": contact["id"]}
+    merged = {**contact["fields"], **fields}
+    if not _fits(merged):
+        if not keep_fields_when_full:
+            raise _too_large()
+        connection.execute(_PRUNE, params)
+        return contact
+    params["p_fields"] = merged
+    if connection.dialect.name == "postgresql":
+        connection.execute(_OVERWRITE_AND_PRUNE, params)
+    else:
+        connection.execute(_OVERWRITE, params)
+        connection.execute(_PRUNE, params)
+    return {**contact, "fields": merged, "updated_at": params["p_now"]}
 
 
 def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None):
@@ -188,39 +206,23 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     if not _fits(fields):
         raise _too_large()
     email = normalise_email(email)
-    now = utcnow()
     params = {
-        "p_id": random_id("con_"), "p_account": account_id, "p_email": email, "p_fields": fields, "p_now": now,
+        "p_id": random_id("con_"), "p_account": account_id, "p_email": email, "p_fields": fields, "p_now": utcnow(),
         "p_submission": random_id("sub_"), "p_key": key_id, "p_sent": {"email": email, **fields},
-        "p_page": source.page, "p_user_agent": source.user_agent, "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"],
+        "p_page": source.page, "p_user_agent": source.user_agent,
+        "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"], **_default_values(_DEFAULTED),
     }
     with write_connection() as connection:
-        one_statement = connection.dialect.name == "postgresql"
-        statement = _INSERT_COUNT_AND_RECORD if one_statement else _INSERT_OR_LOCK
-        params.update(_defaults(contacts, _CONTACT_VALUES))
-        if one_statement:
-            params.update(_defaults(submissions, {**_SUBMISSION_VALUES, "contact_id": None}))
-        row = connection.execute(statement(connection), params).one()
-        contact, params["p_contact"] = dict(row._mapping), row.id
-        created = row.id == params["p_id"]
-        if created and not one_statement:
-            connection.execute(_COUNT_NEW, params)
-        if not one_statement:
-            connection.execute(_RECORD, params)
+        if connection.dialect.name == "postgresql":
+            row = connection.execute(_INSERT_COUNT_AND_RECORD(connection), params).one()
+        else:
+            row = connection.execute(_INSERT_OR_LOCK(connection), params).one()
+            if row.id == params["p_id"]:
+                connection.execute(_COUNT_NEW, params)
+            connection.execute(_RECORD, {**params, "p_contact": row.id})
+        contact, created = dict(row._mapping), row.id == params["p_id"]
         if not created:
-            merged = {**contact["fields"], **fields}
-            if _fits(merged):
-                contact.update(fields=merged, updated_at=now)
-                params["p_fields"] = merged
-                if one_statement:
-                    connection.execute(_OVERWRITE_AND_PRUNE, params)
-                else:
-                    connection.execute(_OVERWRITE, params)
-                    connection.execute(_PRUNE, params)
-            elif keep_fields_when_full:
-                connection.execute(_PRUNE, params)
-            else:
-                raise _too_large()
+            contact = _update_existing(connection, contact, fields, keep_fields_when_full, params)
         if then is not None:
             then(connection, as_json(contact), created, params["p_submission"])
     return as_json(contact), created

@@ -151,3 +151,17 @@ def test_a_new_contact_takes_one_statement_on_postgresql_and_an_existing_one_two
     assert (len(new), len(existing)) == ((1, 2) if one_statement else (3, 4))
     stored = contact_row(app)
     assert stored["fields"] == {"n": 2} and len(submissions_of(app, stored["id"])) == 2 and contact_count(app) == 1
+
+
+def test_columns_with_a_python_side_default_get_it_in_the_compiled_once_statements():
+    """A column another feature adds with a Python-side default (default=…) gets its value in the statements
+    storage compiles once into text(), which SQLAlchemy would not fill in by itself."""
+    from sqlalchemy import Column, MetaData, String, Table
+
+    table = Table("t", MetaData(), Column("id", String, primary_key=True), Column("given", String),
+                  Column("flag", String, default="off"), Column("stamp", String, default=lambda: "now"),
+                  Column("plain", String))
+    defaulted = storage._defaulted(table, {"id": None, "given": None})
+    assert [column.name for column in defaulted] == ["flag", "stamp"]
+    assert storage._default_values(defaulted) == {"default_t_flag": "off", "default_t_stamp": "now"}
+    assert list(storage._default_binds(defaulted)) == ["flag", "stamp"]
