@@ -43,6 +43,9 @@ class Config:
     MAX_CONTACT_BYTES = _env_int("MAX_CONTACT_BYTES", 64 * 1024)
     MAX_CONTACT_FIELDS = _env_int("MAX_CONTACT_FIELDS", 200)
     SUBMISSIONS_PER_CONTACT = _env_int("SUBMISSIONS_PER_CONTACT", 1000)
+    # The spam folder keeps at most this many submissions per account (the oldest go first), for this many days.
+    SPAM_FOLDER_LIMIT = _env_int("SPAM_FOLDER_LIMIT", 10_000)
+    SPAM_KEEP_DAYS = _env_int("SPAM_KEEP_DAYS", 30)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # None: mails are written to the log
     MAIL_PORT = _env_int("MAIL_PORT", 25)

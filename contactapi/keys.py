@@ -14,6 +14,7 @@ from .extensions import db
 from .ids import random_id, random_token
 from .models import Account, ApiKey, utcnow
 from .origins import normalise_domain
+from .spam_rules import ContentRules
 
 PREFIXES = {"secret": "ck_secret_", "publishable": "ck_pub_"}
 KINDS = tuple(PREFIXES)
@@ -43,6 +44,7 @@ class Principal:
     challenge: str | None = None            # the proof its visitors must give (challenges.py), or None
     challenge_secret: str | None = None     # a provider's secret, sealed (sealed.py)
     challenge_threshold: float | None = None  # reCAPTCHA v3's minimum score
+    rules: ContentRules = ContentRules()    # its content rules (spam_rules.py); none for a secret key
 
     @property
     def is_secret(self):
@@ -142,7 +144,8 @@ def principal_of(key, owner_email):
     return Principal(key_id=key.id, kind=key.kind, account_id=key.account_id, owner_email=owner_email,
                      domains=tuple(key.domains or ()), notify=key.notify, success_url=key.success_url,
                      thank_you_message=key.thank_you_message, challenge=key.challenge,
-                     challenge_secret=key.challenge_secret, challenge_threshold=key.challenge_threshold)
+                     challenge_secret=key.challenge_secret, challenge_threshold=key.challenge_threshold,
+                     rules=ContentRules.from_json(key.content_rules))
 
 
 _MISSING = object()  # not in the cache (None is: no such key)
@@ -229,6 +232,13 @@ def set_visitor_pages(key, success_url, thank_you_message):
     with write_transaction():
         key.success_url = success_url or None
         key.thank_you_message = thank_you_message or None
+        db.session.add(key)
+
+
+def set_content_rules(key, rules):
+    """Replace a publishable key's content rules (a spam_rules.ContentRules; every rule off: none stored)."""
+    with write_transaction():
+        key.content_rules = rules.as_json()
         db.session.add(key)
 
 

@@ -49,6 +49,8 @@ class ApiKey(db.Model):
     thank_you_message: Mapped[str | None] = mapped_column(String(1000))
     # The proof a publishable key's visitors must give: None, or a name in challenges.KINDS.
     challenge: Mapped[str | None] = mapped_column(String(32))
+    # A publishable key's content rules (spam_rules.ContentRules.as_json), None when it has none.
+    content_rules: Mapped[dict | None] = mapped_column(JSONField)
     # For a provider's challenge: its public site key, its secret sealed (sealed.py), reCAPTCHA v3's minimum score.
     challenge_site_key: Mapped[str | None] = mapped_column(String(200))
     challenge_secret: Mapped[str | None] = mapped_column(Text)
@@ -87,6 +89,24 @@ class Submission(db.Model):
     page: Mapped[str | None] = mapped_column(String(2048))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     read_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: unread in the inbox
+
+
+class SpamSubmission(db.Model):
+    """A submission judged spam, kept for SPAM_KEEP_DAYS so its owner can say "Not spam"; never a contact."""
+
+    __tablename__ = "spam_submissions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # spm_…
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key_id: Mapped[str | None] = mapped_column(String(32))  # the key may since be deleted
+    email: Mapped[str | None] = mapped_column(String(320))  # as sent (None when no string was sent)
+    address: Mapped[str | None] = mapped_column(String(320))  # email normalised, when it is an address
+    fields: Mapped[dict] = mapped_column(JSONField, default=dict)  # as sent, control fields stripped
+    reason: Mapped[str] = mapped_column(String(32))  # spam.Verdict.reason, or "owner" (moved from the inbox)
+    detail: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    page: Mapped[str | None] = mapped_column(String(2048))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # when it entered the folder
 
 
 class MagicLink(db.Model):
@@ -159,6 +179,8 @@ class Erasure(db.Model):
 # Newest-first listings read these indexes in exactly the order they sort.
 Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
 Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())
+Index("ix_spam_submissions_account_newest", SpamSubmission.account_id, SpamSubmission.created_at.desc(),
+      SpamSubmission.id.desc())
 Index("ix_submissions_account_newest", Submission.account_id, Submission.created_at.desc(), Submission.id.desc())
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
 
-from . import idempotency
+from . import idempotency, spam_folder
 from .addresses import normalise_email
 from .contacts import as_json, submission_as_json, timestamp
 from .database import read_connection, write_connection
@@ -70,7 +70,7 @@ CONTACTS = Part("contacts", ("contacts",), _find_contacts, _erase_contacts)
 SUBMISSIONS = Part("submissions", ("submissions",), _find_submissions, _erase_submissions)
 
 # Listed after what they depend on; erased last-first. New features add their Part here.
-PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA)
+PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA, spam_folder.PERSONAL_DATA)
 
 # Tables that hold nothing about the people who write to an account: its owner, keys, sign-in links, and
 # the erasure list itself (digests only).

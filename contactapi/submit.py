@@ -7,13 +7,14 @@ from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
 
-from . import challenges, keys, notifications, origins, ratelimits, spam, storage
+from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
 from .addresses import normalise_email
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
 from .spam import Verdict
-from .submission_fields import Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of
+from .submission_fields import (Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of,
+                                present)
 
 __all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
 
@@ -91,14 +92,15 @@ def submit(door, visit):
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
         verdict = spam.judge(principal, body)
-        if verdict is not None and verdict.blocked:  # a failed challenge: the visitor is told, nothing is stored
-            raise SubmitError(403, challenges.FAILED, "challenge_failed")
         if verdict is not None:
-            fields = control_free(door, body)
-            email = fields.pop("email", None)  # told it worked: a success like any other, nothing kept
-            return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields,
-                             spam=verdict, next_url=_success_target(principal, visit, body))
+            email, fields = _keep_as_spam(door, visit, principal, body, verdict)
+            if verdict.blocked:  # a failed challenge: the visitor is told; kept only in the spam folder
+                raise SubmitError(403, challenges.FAILED, "challenge_failed")
+            # told it worked: a success like any other (honeypots, content rules), so a bot cannot tell
+            return Submitted(principal, random_id("con_"), email, fields, spam=verdict,
+                             next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
+        fields = principal.rules.kept(fields)
         controls = controls_of(door, body, normalise_email(email))
         contact, created = store(principal, email, fields, visit.source, controls)
     except SubmitError as error:
@@ -163,14 +165,31 @@ def _fields(door, body):
         raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
 
 
-def store(principal, email, fields, source, controls):
-    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox)."""
+def _keep_as_spam(door, visit, principal, body, verdict):
+    """Keep a submission judged spam in the spam folder (never a contact, no delivery); returns the
+    (email, fields) a real success would have shown."""
+    fields = control_free(door, body)
+    fields.pop("email", None)
+    email = next((body[name] for name in door.email_from if present(body.get(name))), body.get("email"))
+    spam_folder.keep(principal, email, fields, verdict, visit.source)
+    return (email if isinstance(email, str) else None), fields
+
+
+def store(principal, email, fields, source, controls, also=None):
+    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox).
+    also(connection), when given, writes in that transaction too (the spam folder's "Not spam")."""
     queue_deliveries = notifications.after_submission(
         principal, fields, mail_owner=controls.notify, subject=controls.subject, reply_to=controls.reply_to,
         from_name=controls.from_name)
+
+    def then(connection, contact, created, submission_id):
+        if also is not None:
+            also(connection)
+        queue_deliveries(connection, contact, created, submission_id)
+
     try:
         return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,
-                               keep_fields_when_full=not principal.is_secret, then=queue_deliveries)
+                              keep_fields_when_full=not principal.is_secret, then=then)
     except storage.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 

@@ -2,11 +2,11 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (FloatField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField,
-                     TextAreaField, widgets)
+from wtforms import (FloatField, IntegerField, PasswordField, RadioField, SelectChoice, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from .. import challenges, keys, origins
+from .. import challenges, keys, origins, spam_rules
 from ..addresses import InvalidEmail, normalise_email
 from ..deliveries.events import EVENTS
 
@@ -16,6 +16,25 @@ KIND_CHOICES = [
 ]
 DOMAINS_HELP = ("Optional, publishable keys only: one domain per line; a pasted address such as "
                 "https://www.example.com/contact keeps only its host. Empty = any website.")
+
+
+class LinesField(TextAreaField):
+    """Entries typed one per line; data is a list (kept in the order typed)."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = [line.strip() for line in text.splitlines() if line.strip()]
+
+    def _value(self):
+        return "\n".join(self.data or [])
+
+
+class EntriesField(LinesField):
+    """Entries without spaces (field names, addresses, domains) typed one per line or separated by commas."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = [entry for entry in re.split(r"[\s,]+", text) if entry]
 
 
 class DomainListField(TextAreaField):
@@ -138,3 +157,39 @@ class WebhookForm(FlaskForm):
         "Events", choices=[SelectChoice(event, event) for event in EVENTS], default=list(EVENTS),
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
     description = StringField("Description", validators=[Length(max=200)], description="Optional, for you.")
+
+
+class ContentRulesForm(FlaskForm):
+    """A publishable key's content rules; spam_rules.parse checks them (form.rules is the result)."""
+
+    max_links = IntegerField("Most links in a message", validators=[Optional()], render_kw={"min": 0, "max": 1000},
+                             description="Counted over every text field. Empty = no limit; 0 = no links at all.")
+    blocked_words = LinesField("Blocked words", render_kw={"rows": 3},
+                               description="One word or phrase per line; matched as a whole word, in any letter case.")
+    blocked_senders = EntriesField("Blocked senders", render_kw={"rows": 3},
+                                 description="One per line (or separated by commas): an address (spam@example.com) or a domain (example.com, its "
+                                             "subdomains too), matched against the sender's email.")
+    required_fields = EntriesField("Required fields", render_kw={"rows": 2},
+                                 description="Field names, one per line or separated by commas: a submission without "
+                                             "one of them goes to spam.")
+    only_fields = EntriesField("Only these fields", render_kw={"rows": 2},
+                             description="Field names: any other field is dropped (not spam). email is always kept. "
+                                         "Empty = keep every field.")
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.rules = spam_rules.parse(self.max_links.data, self.blocked_words.data, self.blocked_senders.data,
+                                          self.required_fields.data, self.only_fields.data)
+        except spam_rules.RulesInvalid as invalid:
+            for name, message in invalid.errors.items():
+                getattr(self, name).errors.append(message)
+            return False
+        return True
+
+    @classmethod
+    def of(cls, rules):
+        """The form showing a key's stored rules."""
+        return cls(data={"max_links": rules.max_links, **{name: list(getattr(rules, name)) for name in
+                                                           ("blocked_words", "blocked_senders", "required_fields", "only_fields")}})
