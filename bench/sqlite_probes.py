@@ -2,7 +2,7 @@
 
 1. The page at offset 500 000 of 1 000 000 contacts, read straight through sqlite3 with the default page
    cache, with PRAGMA mmap_size and with a larger PRAGMA cache_size (and what each does to resident memory).
-2. Five processes posting at once through contacts.upsert(), with and without the writers' file lock
+2. Five processes posting at once through storage.upsert(), with and without the writers' file lock
    (database._WriterTurns) in front of BEGIN IMMEDIATE."""
 import multiprocessing
 import os
@@ -44,7 +44,7 @@ def page_timing(path, account_id, pragma):
 
 
 def _writer(url, account_id, seconds, turns, results, one_address):
-    from contactapi import contacts, database
+    from contactapi import database, storage
 
     app = seed.make_app(url)
     if not turns:
@@ -54,7 +54,7 @@ def _writer(url, account_id, seconds, turns, results, one_address):
         while time.monotonic() < end:
             email = "same@probe.example" if one_address else f"p{os.getpid()}-{len(latencies)}@probe.example"
             start = time.monotonic()
-            contacts.upsert(account_id, email, {"n": len(latencies)}, None)
+            storage.upsert(account_id, email, {"n": len(latencies)}, None)
             latencies.append(time.monotonic() - start)
             sum(range(12_000))  # a request's other work, about half a millisecond of CPU
     results.put(latencies)
@@ -88,7 +88,7 @@ def main():
     print("page at offset 500 000 of 1 000 000 (sqlite3, one connection, 15 reads):")
     for pragma in PRAGMAS:
         subprocess.run([sys.executable, "-m", "bench.sqlite_probes", path, str(big.id), pragma], check=True)
-    print("five processes writing at once (contacts.upsert, 3 s each):")
+    print("five processes writing at once (storage.upsert, 3 s each):")
     concurrent_writers(f"sqlite:///{path}", seed.make_account(app, "writers@owner.example").id)
 
 

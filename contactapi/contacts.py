@@ -1,18 +1,15 @@
-"""Contacts: the atomic upsert, merge-patch, delete, newest-first pages, and the submissions kept."""
-import json
-from dataclasses import dataclass
+"""Contacts: read, merge-patch, delete, newest-first pages, and the submissions kept (the upsert that
+writes them is storage.py's)."""
 
-from flask import current_app
-from sqlalchemy import DateTime, and_, bindparam, delete, func, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import search
 from .addresses import normalise_email
-from .database import read_connection, write_connection, write_transaction
+from .database import read_connection, write_transaction
 from .deliveries import events
 from .extensions import db
-from .ids import random_id
-from .models import Account, Contact, JSONField, Submission, utcnow
+from .models import Account, Contact, Submission, utcnow
 from .pagination import keyset_page, page_envelope
 
 contacts = Contact.__table__
@@ -21,33 +18,11 @@ accounts = Account.__table__
 NEWEST_FIRST = (contacts.c.created_at.desc(), contacts.c.id.desc())
 FIXED_COLUMNS = ("id", "email", "created_at", "updated_at", "confirmed_at")
 
-# The hot statements are built once, with bound parameters: SQLAlchemy then reuses their compiled SQL
-# instead of building and compiling a statement on every request. The dialect-specific
-# insert().on_conflict_do_nothing() cannot be cached by SQLAlchemy at all, so the insert is plain SQL
-# (the same on SQLite ≥ 3.35 and PostgreSQL).
-_INSERT_IF_NEW = text(
-    "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
-    "VALUES (:id, :account_id, :email, :fields, :now, :now) "
-    "ON CONFLICT (account_id, email) DO NOTHING RETURNING id"
-).bindparams(bindparam("fields", type_=JSONField), bindparam("now", type_=DateTime()))
+# Built once, with bound parameters: SQLAlchemy then reuses their compiled SQL.
 _COUNT_CHANGE = (
     update(accounts).where(accounts.c.id == bindparam("p_account"))
     .values(contact_count=accounts.c.contact_count + bindparam("p_delta"))
 )
-_LOCK_BY_EMAIL = select(contacts).where(
-    contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email")
-).with_for_update()
-_OVERWRITE_FIELDS = (
-    update(contacts).where(contacts.c.id == bindparam("p_id"))
-    .values(fields=bindparam("p_fields", type_=JSONField), updated_at=bindparam("p_now", type_=DateTime()))
-)
-_RECORD_SUBMISSION = submissions.insert()
-# The contact's submissions past the newest p_keep (SUBMISSIONS_PER_CONTACT), read newest first by its index.
-_PRUNE_SUBMISSIONS = delete(submissions).where(submissions.c.id.in_(
-    select(submissions.c.id).where(submissions.c.contact_id == bindparam("p_contact"))
-    .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()).offset(bindparam("p_keep"))
-    .scalar_subquery()
-))
 _BY_ID = select(contacts).where(contacts.c.id == bindparam("p_id"), contacts.c.account_id == bindparam("p_account"))
 _BY_EMAIL = select(contacts).where(contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email"))
 _TOTAL = select(accounts.c.contact_count).where(accounts.c.id == bindparam("p_account"))
@@ -63,30 +38,8 @@ _PAGE = (
 )
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where a submission came from, as the browser said: its page (Referer, else Origin) and user agent.
-    Never the IP address."""
-
-    page: str | None = None
-    user_agent: str | None = None
-
-    @classmethod
-    def from_headers(cls, headers):
-        page = headers.get("Referer") or headers.get("Origin") or None
-        user_agent = headers.get("User-Agent") or None
-        return cls(page and page[:2048], user_agent and user_agent[:512])
-
-
 class ContactNotFound(LookupError):
     pass
-
-
-class ContactTooLarge(ValueError):
-    """The contact would hold more than MAX_CONTACT_BYTES of fields or more than MAX_CONTACT_FIELDS names."""
-
-    def __init__(self, max_bytes, max_fields):
-        super().__init__(f"A contact may hold at most {max_bytes // 1024} KiB in at most {max_fields} fields.")
 
 
 class EmailTaken(ValueError):
@@ -121,65 +74,6 @@ def _locked(session, account_id, **where):
     """The contact matching where, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL)."""
     conditions = [contacts.c.account_id == account_id] + [contacts.c[k] == v for k, v in where.items()]
     return session.execute(select(contacts).where(*conditions).with_for_update()).first()
-
-
-def stored_size(fields):
-    """How many bytes fields take as stored JSON."""
-    return len(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
-def _fits(fields):
-    config = current_app.config
-    return len(fields) <= config["MAX_CONTACT_FIELDS"] and stored_size(fields) <= config["MAX_CONTACT_BYTES"]
-
-
-def _too_large():
-    return ContactTooLarge(current_app.config["MAX_CONTACT_BYTES"], current_app.config["MAX_CONTACT_FIELDS"])
-
-
-def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None):
-    """Create the contact for email, or overwrite the given fields of the existing one; atomic.
-
-    Returns (contact as JSON, created). The submission is recorded, with its source, in the same transaction, and the
-    contact's oldest submissions past SUBMISSIONS_PER_CONTACT are pruned there too. A contact never holds
-    more than MAX_CONTACT_BYTES / MAX_CONTACT_FIELDS: fields too large by themselves raise ContactTooLarge;
-    so does a merge that would grow past the cap, unless keep_fields_when_full, when the contact keeps its
-    fields and the submission alone is recorded (a publishable key's caller must not learn what is stored).
-    Whatever then(connection, contact as JSON, created, submission id) writes (the deliveries the submission
-    causes) is written in the same transaction."""
-    if not _fits(fields):
-        raise _too_large()
-    email = normalise_email(email)
-    now = utcnow()
-    new_id = random_id("con_")
-    with write_connection() as connection:
-        created = connection.execute(
-            _INSERT_IF_NEW, {"id": new_id, "account_id": account_id, "email": email, "fields": fields, "now": now}
-        ).first() is not None
-        if created:
-            connection.execute(_COUNT_CHANGE, {"p_account": account_id, "p_delta": 1})
-            contact = {"id": new_id, "email": email, "fields": fields, "created_at": now, "updated_at": now}
-        else:
-            existing = connection.execute(_LOCK_BY_EMAIL, {"p_account": account_id, "p_email": email}).first()
-            contact = {**existing._mapping, "fields": {**existing.fields, **fields}, "updated_at": now}
-            if _fits(contact["fields"]):
-                connection.execute(_OVERWRITE_FIELDS, {"p_id": existing.id, "p_fields": contact["fields"], "p_now": now})
-            elif keep_fields_when_full:
-                contact = dict(existing._mapping)
-            else:
-                raise _too_large()
-        submission_id = random_id("sub_")
-        connection.execute(_RECORD_SUBMISSION, {
-            "id": submission_id, "contact_id": contact["id"], "account_id": account_id, "key_id": key_id,
-            "fields": {"email": email, **fields}, "created_at": now,
-            "page": source.page, "user_agent": source.user_agent,
-        })
-        if not created:
-            connection.execute(_PRUNE_SUBMISSIONS, {
-                "p_contact": contact["id"], "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"]})
-        if then is not None:
-            then(connection, as_json(contact), created, submission_id)
-    return as_json(contact), created
 
 
 def get(account_id, contact_id):

@@ -1,7 +1,7 @@
 """Idempotency keys (as Stripe has them): a write sent again with the same key is done once, and its first
 answer is replayed for 24 hours.
 
-Why a state machine and not one transaction: the work runs in the domain's own transactions (contacts.upsert,
+Why a state machine and not one transaction: the work runs in the domain's own transactions (storage.upsert,
 patch, remove, people.erase), which know nothing of HTTP. Writing the answer inside them would need every
 write rule to take an outside connection. Instead a key moves through states, each change committed on its own:
 

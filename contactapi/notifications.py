@@ -1,5 +1,5 @@
 """What a stored submission causes: the owner's notification email (when the key's flag is on) and the
-account's webhook events, all queued in the submission's own transaction (contacts.upsert's `then`)."""
+account's webhook events, all queued in the submission's own transaction (storage.upsert's `then`)."""
 import json
 
 from flask import current_app
@@ -61,7 +61,7 @@ def owner_mail(principal, contact, fields, created, subject=None, reply_to=None,
 
 
 def after_submission(principal, fields, mail_owner=True, subject=None, reply_to=None, from_name=None):
-    """The `then` of contacts.upsert for a submission through principal's key: queues its deliveries.
+    """The `then` of storage.upsert for a submission through principal's key: queues its deliveries.
 
     mail_owner=False skips the notification (a form's not_email_sent); subject, reply_to and from_name
     are the form's own values for the owner's mail, when it sent them."""

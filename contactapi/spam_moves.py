@@ -3,12 +3,12 @@ inbox's "Move to spam" (out of contacts, reason "owner")."""
 from sqlalchemy import delete, exists, select, update
 
 from . import keys, spam_folder, submit
-from .contacts import Source
 from .database import write_connection
 from .deliveries import events
 from .extensions import db
 from .inbox import valid_ids as valid_submission_ids
 from .models import Account, Contact, Submission, utcnow
+from .storage import Source
 from .submission_fields import Controls, Door, FieldsRefused, contact_fields
 
 submissions = Submission.__table__

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
 
-from . import challenges, contacts, keys, notifications, origins, ratelimits, spam, spam_folder
+from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
 from .addresses import normalise_email
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
@@ -49,7 +49,7 @@ class Visit:
     origin: str | None = None
     referer: str | None = None
     form_body: bool = False          # the body is a form post (urlencoded or multipart)
-    source: contacts.Source = contacts.Source()  # the page and browser the submission came from (never the IP)
+    source: storage.Source = storage.Source()  # the page and browser the submission came from (never the IP)
     client_ip: str | None = None     # only counted by the autoresponse limits (as a keyed digest), never stored
 
     @property
@@ -62,7 +62,7 @@ class Visit:
             read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
-            source=contacts.Source.from_headers(request.headers), client_ip=request.remote_addr,
+            source=storage.Source.from_headers(request.headers), client_ip=request.remote_addr,
         )
 
 
@@ -193,9 +193,9 @@ def store(principal, email, fields, source, controls, client_ip=None, also=None)
         respond(connection, contact)
 
     try:
-        return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,
-                               keep_fields_when_full=not principal.is_secret, then=then)
-    except contacts.ContactTooLarge as error:
+        return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,
+                              keep_fields_when_full=not principal.is_secret, then=then)
+    except storage.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 
 

@@ -1,4 +1,4 @@
-"""Queue a submission's autoresponse in the submission's own transaction (contacts.upsert's `then`), after
+"""Queue a submission's autoresponse in the submission's own transaction (storage.upsert's `then`), after
 every rule has agreed. A refused autoresponse never refuses the submission: it is logged, and that is all."""
 import logging
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from contactapi import contacts
+from contactapi import storage
 from contactapi.extensions import db
 from contactapi.models import Contact, IdempotentRequest, Submission, utcnow
 
@@ -104,14 +104,14 @@ def test_publishable_keys_replay_their_own_answer(app, client, make_key):
 def test_a_concurrent_request_with_the_key_gets_409_while_the_first_works(app, auth, monkeypatch):
     """Two real threads: the first holds the key inside the view; the second arrives meanwhile."""
     entered, finish = threading.Event(), threading.Event()
-    real_upsert = contacts.upsert
+    real_upsert = storage.upsert
 
     def slow_upsert(*args, **kwargs):
         entered.set()
         assert finish.wait(30)
         return real_upsert(*args, **kwargs)
 
-    monkeypatch.setattr(contacts, "upsert", slow_upsert)
+    monkeypatch.setattr(storage, "upsert", slow_upsert)
     body, headers = {"email": "slow@example.com"}, keyed(auth, "busy")
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(lambda: app.test_client().post("/v1/contacts", json=body, headers=headers))
@@ -131,7 +131,7 @@ def test_a_key_held_by_a_dead_worker_is_taken_over_once_its_lease_lapses(app, cl
 
     from contactapi import idempotency
     monkeypatch.setattr(idempotency, "release", lambda claim: None)
-    monkeypatch.setattr(contacts, "upsert", dies)
+    monkeypatch.setattr(storage, "upsert", dies)
     body, headers = {"email": "a@example.com"}, keyed(auth, "orphan")
     with pytest.raises(SystemExit):
         client.post("/v1/contacts", json=body, headers=headers)

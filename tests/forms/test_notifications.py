@@ -166,13 +166,13 @@ def test_the_owner_replies_to_the_submitter_and_the_link_goes_to_the_contact(mai
 
 
 def test_the_forms_own_subject_reply_to_and_name(mail_app, make_key):
-    from contactapi import contacts, keys, notifications
+    from contactapi import keys, notifications, storage
 
     raw_key = make_key(kind="publishable")
     with mail_app.test_request_context():  # what the submit flow passes when a form sends _subject etc.
         principal = keys.authenticate(raw_key)
-        contacts.upsert(principal.account_id, "ada@example.com", {"message": "Hi"}, principal.key_id,
-                        then=notifications.after_submission(principal, {"message": "Hi"}, subject="Quote\r\nBcc: x@y.z",
+        storage.upsert(principal.account_id, "ada@example.com", {"message": "Hi"}, principal.key_id,
+                       then=notifications.after_submission(principal, {"message": "Hi"}, subject="Quote\r\nBcc: x@y.z",
                                                             reply_to="reply@example.com", from_name="Ada Lovelace"))
     [mail] = mail_app.inbox.messages
     assert mail["Subject"] == "Quote Bcc: x@y.z" and mail["Bcc"] is None

@@ -1,0 +1,228 @@
+"""The write side of a submission: the contact inserted or updated, the submission recorded, the account's
+counter kept and the contact's oldest submissions pruned, in as few statements and round trips as each
+database allows. This is the create path's hot loop (issue 14), hence the shape:
+
+- PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
+  the existing row and returns it as last committed (ON CONFLICT DO UPDATE with a SET that changes nothing;
+  DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a row committed by
+  a concurrent insert), bumps the counter when the contact is new (the returned id is ours) and records
+  the submission. A new contact takes that one round trip; an existing one a second: its merged fields and
+  the prune, in one statement.
+- SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
+  statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
+- Fields are merged in Python: the column is JSON text that keeps the order fields were sent in; a field sent
+  as null is stored as null and a nested object replaces the old one whole. PostgreSQL's `jsonb ||` reorders
+  keys and SQLite's json_patch deletes null members and merges nested objects: neither is that merge.
+- Statements are built from the Table objects, so columns and Python-side defaults other features add apply.
+  SQLAlchemy cannot cache an ON CONFLICT statement (compiling one costs milliseconds), so each such statement
+  is compiled once per database into a cacheable text() with the same SQL and types (_Prepared).
+- Core on the transaction's connection, never the ORM: no unit of work, no objects loaded."""
+import json
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, exists, literal_column, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .addresses import normalise_email
+from .contacts import as_json
+from .database import write_connection
+from .ids import random_id
+from .models import Account, Contact, Submission, utcnow
+
+contacts = Contact.__table__
+submissions = Submission.__table__
+accounts = Account.__table__
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a submission came from, as the browser said: its page (Referer, else Origin) and user agent.
+    Never the IP address."""
+
+    page: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers):
+        page = headers.get("Referer") or headers.get("Origin") or None
+        user_agent = headers.get("User-Agent") or None
+        return cls(page and page[:2048], user_agent and user_agent[:512])
+
+
+class ContactTooLarge(ValueError):
+    """The contact would hold more than MAX_CONTACT_BYTES of fields or more than MAX_CONTACT_FIELDS names."""
+
+    def __init__(self, max_bytes, max_fields):
+        super().__init__(f"A contact may hold at most {max_bytes // 1024} KiB in at most {max_fields} fields.")
+
+
+def stored_size(fields):
+    """How many bytes fields take as stored JSON."""
+    return len(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _fits(fields):
+    config = current_app.config
+    return len(fields) <= config["MAX_CONTACT_FIELDS"] and stored_size(fields) <= config["MAX_CONTACT_BYTES"]
+
+
+def _too_large():
+    return ContactTooLarge(current_app.config["MAX_CONTACT_BYTES"], current_app.config["MAX_CONTACT_FIELDS"])
+
+
+def _defaulted(table, given):
+    """table's columns not in given that have a Python-side default: a text() statement does not apply those,
+    so the statements below bind them (_default_binds) and upsert passes their values (_default_values)."""
+    return [column for column in table.c
+            if column.name not in given and column.default is not None and not column.default.is_sequence]
+
+
+def _default_binds(columns):
+    return {column.name: bindparam(f"default_{column.table.name}_{column.name}", type_=column.type)
+            for column in columns}
+
+
+def _default_values(columns):
+    """Each column's default now (a callable default gets no execution context: it must not need one)."""
+    return {f"default_{column.table.name}_{column.name}":
+            column.default.arg(None) if column.default.is_callable else column.default.arg for column in columns}
+
+
+class _Prepared:
+    """A statement SQLAlchemy cannot cache, compiled once per database into a text() it can: same SQL, the
+    bound parameters' types and the result columns' types kept. Every bound parameter must be named
+    (bindparam("p_…")): literals would compile to anonymous ones that text() cannot name."""
+
+    def __init__(self, build, columns):
+        self.build, self.columns, self.by_dialect = build, columns, {}
+
+    def __call__(self, connection):
+        dialect = connection.dialect
+        prepared = self.by_dialect.get(dialect.name)
+        if prepared is None:
+            named = type(dialect)(paramstyle="named")  # :name placeholders, which text() reads back
+            compiled = self.build(dialect.name).compile(dialect=named)
+            binds = [bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()]
+            sql = compiled.string.replace("::", r"\:\:")  # PostgreSQL's casts, which text() would read as binds
+            prepared = self.by_dialect[dialect.name] = text(sql).bindparams(*binds).columns(*self.columns)
+        return prepared
+
+
+_CONTACT_VALUES = {
+    "id": bindparam("p_id"), "account_id": bindparam("p_account"), "email": bindparam("p_email"),
+    "fields": bindparam("p_fields", type_=contacts.c.fields.type),
+    "created_at": bindparam("p_now", type_=contacts.c.created_at.type),
+    "updated_at": bindparam("p_now", type_=contacts.c.updated_at.type),
+}
+_SUBMISSION_VALUES = {
+    "id": bindparam("p_submission"), "account_id": bindparam("p_account"), "key_id": bindparam("p_key"),
+    "fields": bindparam("p_sent", type_=submissions.c.fields.type),
+    "created_at": bindparam("p_now", type_=submissions.c.created_at.type),
+    "page": bindparam("p_page"), "user_agent": bindparam("p_user_agent"), "contact_id": bindparam("p_contact"),
+}
+_DEFAULTED = _defaulted(contacts, _CONTACT_VALUES) + _defaulted(submissions, _SUBMISSION_VALUES)
+
+
+def _insert_or_lock(dialect_name):
+    """INSERT the contact; on conflict lock the existing row and return it as it is (updated_at = itself)."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(contacts)
+    return (
+        insert.values({**_CONTACT_VALUES, **_default_binds(_defaulted(contacts, _CONTACT_VALUES))})
+        .on_conflict_do_update(index_elements=[contacts.c.account_id, contacts.c.email],
+                               set_={"updated_at": contacts.c.updated_at})
+        .returning(*contacts.c)
+    )
+
+
+def _insert_count_and_record(dialect_name):
+    """PostgreSQL's one statement: _insert_or_lock, the counter bumped if the row returned is the one we
+    inserted (its id is ours), the submission recorded for whichever contact it is; returns the contact."""
+    upserted = _insert_or_lock(dialect_name).cte("upserted")
+    counted = (
+        update(accounts)
+        .where(accounts.c.id == bindparam("p_account"),
+               exists(select(literal_column("1")).select_from(upserted).where(upserted.c.id == bindparam("p_id"))))
+        .values(contact_count=accounts.c.contact_count + literal_column("1")).cte("counted")
+    )
+    submission_values = {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES)),
+                         "contact_id": upserted.c.id}
+    recorded = submissions.insert().from_select(
+        list(submission_values), select(*submission_values.values()).select_from(upserted),
+        include_defaults=False,
+    ).cte("recorded")
+    return select(*upserted.c).add_cte(counted, recorded)
+
+
+_INSERT_OR_LOCK = _Prepared(_insert_or_lock, contacts.c)
+_INSERT_COUNT_AND_RECORD = _Prepared(_insert_count_and_record, contacts.c)
+_COUNT_NEW = (
+    update(accounts).where(accounts.c.id == bindparam("p_account"))
+    .values(contact_count=accounts.c.contact_count + 1)
+)
+_RECORD = submissions.insert().values(_SUBMISSION_VALUES)
+_OVERWRITE = (
+    update(contacts).where(contacts.c.id == bindparam("p_contact"))
+    .values(fields=bindparam("p_fields", type_=contacts.c.fields.type),
+            updated_at=bindparam("p_now", type_=contacts.c.updated_at.type))
+)
+# The contact's submissions past the newest p_keep (SUBMISSIONS_PER_CONTACT), read newest first by its index.
+_PRUNE = delete(submissions).where(submissions.c.id.in_(
+    select(submissions.c.id).where(submissions.c.contact_id == bindparam("p_contact"))
+    .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()).offset(bindparam("p_keep"))
+    .scalar_subquery()
+))
+_OVERWRITE_AND_PRUNE = _PRUNE.add_cte(_OVERWRITE.cte("overwritten"))  # PostgreSQL: one statement
+
+
+def _update_existing(connection, contact, fields, keep_fields_when_full, params):
+    """The existing contact, locked, with fields merged in (if they fit), its oldest submissions pruned."""
+    params = {**params, "p_contact": contact["id"]}
+    merged = {**contact["fields"], **fields}
+    if not _fits(merged):
+        if not keep_fields_when_full:
+            raise _too_large()
+        connection.execute(_PRUNE, params)
+        return contact
+    params["p_fields"] = merged
+    if connection.dialect.name == "postgresql":
+        connection.execute(_OVERWRITE_AND_PRUNE, params)
+    else:
+        connection.execute(_OVERWRITE, params)
+        connection.execute(_PRUNE, params)
+    return {**contact, "fields": merged, "updated_at": params["p_now"]}
+
+
+def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None):
+    """Create the contact for email, or overwrite the given fields of the existing one; atomic.
+
+    Returns (contact as JSON, created). The submission is recorded, with its source, in the same transaction, and the
+    contact's oldest submissions past SUBMISSIONS_PER_CONTACT are pruned there too. A contact never holds
+    more than MAX_CONTACT_BYTES / MAX_CONTACT_FIELDS: fields too large by themselves raise ContactTooLarge;
+    so does a merge that would grow past the cap, unless keep_fields_when_full, when the contact keeps its
+    fields and the submission alone is recorded (a publishable key's caller must not learn what is stored).
+    Whatever then(connection, contact as JSON, created, submission id) writes (the deliveries the submission
+    causes) is written in the same transaction."""
+    if not _fits(fields):
+        raise _too_large()
+    email = normalise_email(email)
+    params = {
+        "p_id": random_id("con_"), "p_account": account_id, "p_email": email, "p_fields": fields, "p_now": utcnow(),
+        "p_submission": random_id("sub_"), "p_key": key_id, "p_sent": {"email": email, **fields},
+        "p_page": source.page, "p_user_agent": source.user_agent,
+        "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"], **_default_values(_DEFAULTED),
+    }
+    with write_connection() as connection:
+        if connection.dialect.name == "postgresql":
+            row = connection.execute(_INSERT_COUNT_AND_RECORD(connection), params).one()
+        else:
+            row = connection.execute(_INSERT_OR_LOCK(connection), params).one()
+            if row.id == params["p_id"]:
+                connection.execute(_COUNT_NEW, params)
+            connection.execute(_RECORD, {**params, "p_contact": row.id})
+        contact, created = dict(row._mapping), row.id == params["p_id"]
+        if not created:
+            contact = _update_existing(connection, contact, fields, keep_fields_when_full, params)
+        if then is not None:
+            then(connection, as_json(contact), created, params["p_submission"])
+    return as_json(contact), created
