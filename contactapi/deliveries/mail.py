@@ -16,6 +16,11 @@ from ..mailer import message_of, one_line
 from .outbox import DeliveryFailed
 
 log = logging.getLogger(__name__)
+KEEP_IDLE = 15  # seconds a worker keeps an unused connection to the mail server open
+
+
+def close_connection(idle_for=0):
+    """Close this thread's connection to the mail server (if it was unused for idle_for seconds)."""
 
 
 def _deliverable(address):
