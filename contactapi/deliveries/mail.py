@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from flask import current_app
 
 from ..mailer import message_of, one_line
+from .deadlines import deadline
 from .outbox import DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -147,19 +148,16 @@ def _connection(config):
 def _send_smtp(mail):
     """Send on this thread's connection, kept open for the next mail; any error closes it."""
     config = current_app.config
+    slot = _slot()
     # MAIL_TIMEOUT bounds each read; a server dripping a byte at a time is cut off at the deadline.
-    watchdog = threading.Timer(config["MAIL_SEND_DEADLINE"], _hang_up, (_slot(),))
-    watchdog.daemon = True
-    watchdog.start()
     try:
-        held = _connection(config)
-        held.smtp.send_message(mail)
+        with deadline(config["MAIL_SEND_DEADLINE"], lambda: _hang_up(slot)):
+            held = _connection(config)
+            held.smtp.send_message(mail)
         held.sent, held.used = held.sent + 1, time.monotonic()
     except (smtplib.SMTPException, OSError) as error:
         close_connection()
         raise _failure(error) from error
-    finally:
-        watchdog.cancel()
 
 
 def send(claimed):

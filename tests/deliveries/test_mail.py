@@ -1,4 +1,10 @@
 """A worker keeps its connection to the mail server for the next mail, and closes it when done."""
+import socket
+import threading
+import time
+
+from contactapi.deliveries import deadlines
+from tests.deliveries.helpers import deliveries_of
 from tests.deliveries.test_outbox import _queue_mail
 from tests.smtp import Inbox, settle
 
@@ -28,3 +34,41 @@ def test_mails_drained_together_share_one_connection(start_smtp, app_mailing_to)
     settle(app)
     assert sorted(m["To"] for m in inbox.messages) == [f"p{n}@example.com" for n in range(5)]
     assert inbox.greetings == 1 and inbox.quits == 1  # one connection for three batches, closed after the drain
+
+
+def test_a_dripping_mail_server_is_cut_off_at_the_send_deadline(app_mailing_to):
+    """Each byte comes well within MAIL_TIMEOUT, the greeting never ends: only the deadline stops it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def drip():
+        connection, _address = listener.accept()
+        with connection:
+            try:
+                connection.sendall(b"220-")
+                while True:
+                    connection.sendall(b"x")
+                    time.sleep(0.2)
+            except OSError:  # the client hung up
+                pass
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        app = app_mailing_to(listener.getsockname()[1], MAIL_TIMEOUT=5, MAIL_SEND_DEADLINE=1)
+        _queue_mail(app)
+        settle(app)
+        [delivery] = deliveries_of(app)
+        assert delivery["status"] == "pending" and delivery["attempts"] == 1 and delivery["last_error"]
+        assert delivery["lease_token"] is None  # recorded as a failed attempt, waiting for its retry
+    finally:
+        listener.close()
+
+
+def test_the_watchdog_hangs_up_only_what_outlives_its_deadline():
+    late, early = threading.Event(), threading.Event()
+    with deadlines.deadline(60, early.set):
+        pass
+    with deadlines.deadline(0.05, late.set):
+        assert late.wait(10)
+    assert not early.is_set()
