@@ -129,9 +129,10 @@ def _open(config):
     return held
 
 
-def _connection(config):
+def _connection(config, ends):
     """This thread's connection to the mail server, reset for a new message; opened when there is none usable
-    (another server, too many messages sent, or closed by the server while it waited)."""
+    (another server, too many messages sent, or closed by the server while it waited), unless the send's
+    deadline (ends, monotonic) has passed: the watchdog would not cut a new connection off again."""
     held = _slot().connection
     if held is not None and (held.settings != _settings(config) or held.sent >= MESSAGES_PER_CONNECTION):
         close_connection()
@@ -142,6 +143,8 @@ def _connection(config):
             return held
         except (smtplib.SMTPException, OSError):
             close_connection()
+    if time.monotonic() >= ends:
+        raise TimeoutError("the mail server took longer than MAIL_SEND_DEADLINE")
     return _open(config)
 
 
@@ -150,9 +153,10 @@ def _send_smtp(mail):
     config = current_app.config
     slot = _slot()
     # MAIL_TIMEOUT bounds each read; a server dripping a byte at a time is cut off at the deadline.
+    seconds = config["MAIL_SEND_DEADLINE"]
     try:
-        with deadline(config["MAIL_SEND_DEADLINE"], lambda: _hang_up(slot)):
-            held = _connection(config)
+        with deadline(seconds, lambda: _hang_up(slot)):
+            held = _connection(config, time.monotonic() + seconds)
             held.smtp.send_message(mail)
         held.sent, held.used = held.sent + 1, time.monotonic()
     except (smtplib.SMTPException, OSError) as error:

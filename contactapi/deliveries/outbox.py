@@ -177,17 +177,10 @@ def record(results):
 
 
 def record_delivered(claimed, duration_ms, status=None):
+    """Record one delivery as delivered, on its own."""
     results = Results()
     results.add_delivered(claimed, duration_ms, status)
     record(results)
-
-
-def record_failure(claimed, failure, duration_ms):
-    """Schedule the next attempt, or mark the delivery failed; returns the seconds until it (None: failed)."""
-    results = Results()
-    delay = results.add_failure(claimed, failure, duration_ms)
-    record(results)
-    return delay
 
 
 def retry_now(account_id, delivery_id):

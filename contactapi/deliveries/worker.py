@@ -45,11 +45,11 @@ def run_once(stop=None):
 
     Within the lease only: once what is left of it could not cover one more attempt, or when stop is set,
     the rest of the batch is released (due again now, for any worker) rather than sent late."""
+    held_until = time.monotonic() + current_app.config["DELIVERY_LEASE"]
     claimed = outbox.claim_batch(current_app.config["DELIVERY_BATCH"])
     if not claimed:
         return 0
     results = outbox.Results()
-    held_until = time.monotonic() + current_app.config["DELIVERY_LEASE"]
     try:
         for n, delivery in enumerate(claimed):
             if n and ((stop is not None and stop.is_set()) or time.monotonic() + _longest_send() >= held_until):
