@@ -77,13 +77,17 @@ def drain():
 
 
 def run(app, stop):
-    """Work until stop (a threading.Event) is set: deliveries while any is due, else a short nap."""
+    """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap."""
     with app.app_context():
-        interval = current_app.config["DELIVERY_POLL_INTERVAL"]
+        interval, batch = current_app.config["DELIVERY_POLL_INTERVAL"], current_app.config["DELIVERY_BATCH"]
         while not stop.is_set():
             try:
-                if not run_once(stop):
+                attempted = run_once(stop)
+                if not attempted:
                     mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
+                if attempted < batch:
+                    # Less than a full batch: let the next deliveries gather for a moment rather than claim
+                    # them one or two at a time (a transaction each). A full batch means a backlog: no pause.
                     stop.wait(interval)
             except Exception:  # the database went away, say: wait and try again
                 log.exception("Delivery worker could not reach the outbox; trying again")
