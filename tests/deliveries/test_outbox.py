@@ -83,3 +83,14 @@ def test_a_batch_is_claimed_at_once_and_a_stopping_worker_releases_what_it_did_n
         assert worker.drain() == 3  # released rows are due again at once, for any worker
     assert [d["status"] for d in deliveries_of(app)] == ["delivered"] * 4
     assert [d["attempts"] for d in deliveries_of(app)] == [1] * 4
+
+
+def test_a_batch_is_never_sent_past_its_lease(make_app):
+    app = make_app(DELIVERY_BATCH=3, DELIVERY_LEASE=1)  # shorter than one mail's deadline (MAIL_SEND_DEADLINE)
+    for n in range(3):
+        _queue_mail(app, f"p{n}@example.com")
+    with app.app_context():
+        assert worker.run_once() == 1  # the first is always attempted; the others would outlive the lease
+    rows = deliveries_of(app)
+    assert sorted(d["status"] for d in rows) == ["delivered", "pending", "pending"]
+    assert all(d["attempts"] == 0 and d["lease_token"] is None for d in rows if d["status"] == "pending")
