@@ -3,9 +3,12 @@ import socket
 import threading
 import time
 
-from contactapi.deliveries import deadlines
+from aiosmtpd.controller import Controller
+
+from contactapi.deliveries import deadlines, mail, worker
 from tests.deliveries.helpers import deliveries_of
 from tests.deliveries.test_outbox import _queue_mail
+from tests.ports import free_port
 from tests.smtp import Inbox, settle
 
 
@@ -72,3 +75,23 @@ def test_the_watchdog_hangs_up_only_what_outlives_its_deadline():
     with deadlines.deadline(0.05, late.set):
         assert late.wait(10)
     assert not early.is_set()
+
+
+def test_a_connection_the_server_dropped_is_opened_again_for_the_next_mail(start_smtp, app_mailing_to):
+    first, second = CountingInbox(), CountingInbox()
+    dropping = Controller(first, hostname="127.0.0.1", port=free_port())
+    dropping.start()
+    app = app_mailing_to(dropping.port)
+    try:
+        with app.app_context():
+            _queue_mail(app, "a@example.com")
+            assert worker.run_once() == 1  # the worker keeps its connection open after this mail
+            dropping.stop()  # the server goes away, and the connection with it
+            start_smtp(second, port=dropping.port)
+            _queue_mail(app, "b@example.com")
+            assert worker.run_once() == 1
+    finally:
+        mail.close_connection()
+    assert [m["To"] for m in first.messages] == ["a@example.com"]
+    assert [m["To"] for m in second.messages] == ["b@example.com"] and second.greetings == 1
+    assert [d["status"] for d in deliveries_of(app)] == ["delivered", "delivered"]
