@@ -19,6 +19,17 @@ from . import seed
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+class MailSink:
+    """aiosmtpd handler counting the messages it accepts."""
+
+    def __init__(self):
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.count += 1
+        return "250 OK"
+
+
 def receiver():
     """A loopback HTTP server counting POSTs by webhook-id; (server, counter)."""
     received = collections.Counter()

@@ -8,7 +8,6 @@ harness waits for the outbox to drain and checks that nothing was lost: deliveri
 × 2, every one delivered, none failed, and each webhook-id received once (more than once is counted and
 reported: delivery is at least once). SQLite always; PostgreSQL too with --database-url (it is EMPTIED)."""
 import argparse
-import collections
 import dataclasses
 import os
 import shlex
@@ -26,23 +25,12 @@ from contactapi.models import ApiKey, Submission
 
 from . import checks, seed
 from .__main__ import HIGH_LIMIT, database_version, free_port, measure_rounds, ratio_to_baseline
-from .deliveries import receiver
+from .deliveries import MailSink, receiver
 from .load import Measurement
 from .scenarios import bare_scenarios, post_scenarios
 from .servers import gunicorn
 
 DRAIN_TIMEOUT = 900  # seconds the outbox may take to empty after the load
-
-
-class MailSink:
-    """aiosmtpd handler counting the messages it accepts."""
-
-    def __init__(self):
-        self.count = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        return "250 OK"
 
 
 def _enable_outbox(app, account, hook_url):

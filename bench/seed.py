@@ -42,12 +42,13 @@ def reset_schema(app):
         upgrade()
 
 
-def make_account(app, email):
-    """An account with one secret and one publishable key (locked to bench.example)."""
+def make_account(app, email, notify=False):
+    """An account with one secret and one publishable key (locked to bench.example); notify: each post to
+    either key queues a notification mail to the owner (a row in the outbox, sent by the delivery workers)."""
     with app.app_context():
         account = accounts.get_or_create_account(email)
-        _key, secret = keys.create_key(account, "secret")
-        _key, publishable = keys.create_key(account, "publishable", domains=[FORM_DOMAIN], notify=False)
+        _key, secret = keys.create_key(account, "secret", notify=notify)
+        _key, publishable = keys.create_key(account, "publishable", domains=[FORM_DOMAIN], notify=notify)
         db.session.remove()
     return Account(account.id, secret, publishable)
 

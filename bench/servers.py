@@ -49,6 +49,22 @@ class Server:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    @contextmanager
+    def flame_graph(self, svg_path, seconds):
+        """Record a py-spy flame graph (SVG) of the master and its workers for about seconds while the
+        block runs. py-spy needs ptrace permission on the workers (root, or kernel.yama.ptrace_scope 0)."""
+        command = ["py-spy", "record", "--pid", str(self.process.pid), "--subprocesses", "--nonblocking",
+                   "--duration", str(seconds), "--format", "flamegraph", "--output", svg_path]
+        bin_dir = os.path.dirname(sys.executable)
+        spy = os.path.join(bin_dir, "py-spy") if os.path.exists(os.path.join(bin_dir, "py-spy")) else "py-spy"
+        recorder = subprocess.Popen([spy, *command[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            yield
+        finally:
+            _out, error = recorder.communicate(timeout=seconds + 60)
+            if recorder.returncode != 0 or not os.path.exists(svg_path):
+                raise RuntimeError(f"py-spy could not record ({recorder.returncode}): {error.decode()[-500:]}")
+
 
 @contextmanager
 def gunicorn(app_spec, port, env, log_path):

@@ -89,12 +89,6 @@ def register_extensions(app):
     limiter.init_app(app)
     ratelimits.register(app)
     deliveries.init_app(app)
-    # Every limit is checked where it applies (ratelimits.enforce, the key-request views); no default or
-    # application-wide limits exist, so Flask-Limiter's own pass before every request only costs time
-    # (about a tenth of a contact POST's CPU, profiled in-process).
-    hooks = app.before_request_funcs[None]
-    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is false
-        hooks.remove(limiter._check_request_limit)
 
 
 def register_blueprints(app):

@@ -1,4 +1,5 @@
 """The one rule for email addresses: validate (syntax only) and normalise."""
+import re
 from functools import lru_cache
 
 import email_validator
@@ -7,6 +8,24 @@ from email_validator import EmailNotValidError, validate_email
 # Syntax only: email-validator refuses special-use domains (.test, .local, .invalid, .onion …) as undeliverable
 # unless its documented SPECIAL_USE_DOMAIN_NAMES setting says otherwise. Nothing here is looked up, so none is.
 email_validator.SPECIAL_USE_DOMAIN_NAMES = []
+
+
+# The fast path: a plain ASCII address (dot-atom local part, letters-digits-hyphens domain of two labels or
+# more ending in a letters-only TLD, no "--" that IDNA would judge) is one email-validator would accept as
+# it is called below, lowercased: checked by a property test against email-validator itself
+# (tests/test_addresses_fast_path.py). Anything else, valid or not, goes to email-validator.
+_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_PLAIN_ADDRESS = re.compile(rf"(?=[^@]{{1,64}}@)(?:{_ATOM}(?:\.{_ATOM})*)@(?!.*--)(?=.{{1,253}}\Z)"
+                            rf"(?:{_LABEL}\.)+[a-z]{{2,63}}", re.ASCII)
+
+
+def plain_address(value):
+    """value lowercased when it is a plain ASCII address (see _PLAIN_ADDRESS), else None (ask email-validator)."""
+    lowered = value.lower()
+    if len(lowered) <= 254 and _PLAIN_ADDRESS.fullmatch(lowered):
+        return lowered
+    return None
 
 
 class InvalidEmail(ValueError):
@@ -24,6 +43,9 @@ def normalise_email(value):
 def _normalise(value):
     if not value:
         raise InvalidEmail("email is required")
+    plain = plain_address(value)
+    if plain is not None:
+        return plain
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:

@@ -1,9 +1,10 @@
-"""flask keys …, flask contacts …, flask idempotency prune and flask search rebuild: the operator's commands."""
+"""flask keys …, flask contacts …, flask idempotency prune, flask spam prune and flask search rebuild: the
+operator's commands."""
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, exports, idempotency, keys, search
+from . import accounts, exports, idempotency, keys, search, spam_folder
 from .addresses import InvalidEmail
 from .extensions import db
 from .inbox import InboxFilter
@@ -22,6 +23,7 @@ def _account_or_fail(email):
 
 keys_group = AppGroup("keys", help="Create, list and disable API keys.")
 contacts_group = AppGroup("contacts", help="Export contacts.")
+spam_group = AppGroup("spam", help="The spam folder.")
 idempotency_group = AppGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
 search_group = AppGroup("search", help="The full-text search over submissions.")
 
@@ -89,6 +91,13 @@ def prune_idempotent_answers():
     click.echo(f"Deleted {idempotency.prune()} expired idempotent answers.")
 
 
+@spam_group.command("prune")
+def prune_spam():
+    """Delete spam older than SPAM_KEEP_DAYS in every account (each new spam prunes its own account's)."""
+    click.echo(f"Deleted {spam_folder.prune()} spam submissions older than "
+               f"{current_app.config['SPAM_KEEP_DAYS']} days.")
+
+
 @search_group.command("rebuild")
 def rebuild_search():
     """Rebuild the search index from the submissions (SQLite: after VACUUM, VACUUM INTO or restoring a backup)."""
@@ -99,4 +108,5 @@ def register(app: Flask):
     app.cli.add_command(keys_group)
     app.cli.add_command(contacts_group)
     app.cli.add_command(idempotency_group)
+    app.cli.add_command(spam_group)
     app.cli.add_command(search_group)

@@ -43,6 +43,9 @@ class Config:
     MAX_CONTACT_BYTES = _env_int("MAX_CONTACT_BYTES", 64 * 1024)
     MAX_CONTACT_FIELDS = _env_int("MAX_CONTACT_FIELDS", 200)
     SUBMISSIONS_PER_CONTACT = _env_int("SUBMISSIONS_PER_CONTACT", 1000)
+    # The spam folder keeps at most this many submissions per account (the oldest go first), for this many days.
+    SPAM_FOLDER_LIMIT = _env_int("SPAM_FOLDER_LIMIT", 10_000)
+    SPAM_KEEP_DAYS = _env_int("SPAM_KEEP_DAYS", 30)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # None: mails are written to the log
     MAIL_PORT = _env_int("MAIL_PORT", 25)
@@ -89,6 +92,13 @@ class Config:
     RECAPTCHA_VERIFY_URL = os.environ.get("RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify")
     CHALLENGE_VERIFY_DEADLINE = 3  # seconds
 
+    # Autoresponders (README: Autoresponders and double opt-in): they mail strangers on the instance's name,
+    # so they are off unless the operator turns them on, and limited per address, client, account, instance.
+    AUTORESPONDERS = _env_bool("AUTORESPONDERS")
+    AUTORESPONDER_IP_HOURLY_LIMIT = _env_int("AUTORESPONDER_IP_HOURLY_LIMIT", 10)
+    AUTORESPONDER_DAILY_LIMIT = _env_int("AUTORESPONDER_DAILY_LIMIT", 200)
+    AUTORESPONDER_INSTANCE_DAILY_LIMIT = _env_int("AUTORESPONDER_INSTANCE_DAILY_LIMIT", 2000)
+
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     MAX_ACTIVE_KEYS = _env_int("MAX_ACTIVE_KEYS", 10)
     MAGIC_LINK_MAX_AGE = _env_int("MAGIC_LINK_MAX_AGE", 30 * 60)
@@ -106,6 +116,7 @@ class Config:
 class DevelopmentConfig(Config):
     ENVIRONMENT = "development"
     SECRET_KEY = Config.SECRET_KEY or DEVELOPMENT_SECRET_KEY
+    AUTORESPONDERS = _env_bool("AUTORESPONDERS", True)
 
 
 class TestConfig(Config):

@@ -13,13 +13,13 @@ from .deliveries import events
 from .extensions import db
 from .ids import random_id
 from .models import Account, Contact, JSONField, Submission, utcnow
-from .pagination import page_envelope
+from .pagination import keyset_page, page_envelope
 
 contacts = Contact.__table__
 submissions = Submission.__table__
 accounts = Account.__table__
 NEWEST_FIRST = (contacts.c.created_at.desc(), contacts.c.id.desc())
-FIXED_COLUMNS = ("id", "email", "created_at", "updated_at")
+FIXED_COLUMNS = ("id", "email", "created_at", "updated_at", "confirmed_at")
 
 # The hot statements are built once, with bound parameters: SQLAlchemy then reuses their compiled SQL
 # instead of building and compiling a statement on every request. The dialect-specific
@@ -100,13 +100,16 @@ def timestamp(moment):
 
 
 def as_json(contact):
-    """A stored contact (a mapping of its columns) as the API shows it: id, email, fields, timestamps."""
+    """A stored contact (a mapping of its columns) as the API shows it: id, email, fields, timestamps, and
+    confirmed_at (double opt-in; null while pending or never asked)."""
+    confirmed_at = contact.get("confirmed_at")
     return {
         "id": contact["id"],
         "email": contact["email"],
         **contact["fields"],
         "created_at": timestamp(contact["created_at"]),
         "updated_at": timestamp(contact["updated_at"]),
+        "confirmed_at": confirmed_at and timestamp(confirmed_at),
     }
 
 
@@ -237,9 +240,12 @@ def remove(account_id, contact_id):
         events.queue_event(session, account_id, "contact.deleted", {"id": contact_id, "email": row.email})
 
 
-def conditions(account_id, query=""):
-    """WHERE conditions for the account's contacts, those with a submission matching query if one is given."""
+def conditions(account_id, query="", confirmed=None):
+    """WHERE conditions for the account's contacts, those with a submission matching query if one is given,
+    and only the confirmed (True) or not confirmed (False) ones if confirmed is not None (double opt-in)."""
     where = [contacts.c.account_id == account_id]
+    if confirmed is not None:
+        where.append(contacts.c.confirmed_at.is_not(None) if confirmed else contacts.c.confirmed_at.is_(None))
     matches = search.matching_submissions(account_id, query)
     if matches is not None:
         where.append(contacts.c.id.in_(
@@ -247,8 +253,21 @@ def conditions(account_id, query=""):
     return where
 
 
-def _search_page(account_id, query, page, page_size):
-    where = conditions(account_id, query)
+class InvalidFilter(ValueError):
+    pass
+
+
+def confirmed_filter(value):
+    """The `confirmed` query parameter: None when absent, else True or False; InvalidFilter otherwise."""
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise InvalidFilter("confirmed must be true or false")
+    return value == "true"
+
+
+def _search_page(account_id, query, page, page_size, confirmed=None):
+    where = conditions(account_id, query, confirmed)
     with read_connection() as connection:
         total = connection.execute(select(func.count()).select_from(contacts).where(*where)).scalar()
         rows = connection.execute(select(contacts).where(*where).order_by(*NEWEST_FIRST)
@@ -256,15 +275,17 @@ def _search_page(account_id, query, page, page_size):
     return page_envelope([as_json(r._mapping) for r in rows], page, page_size, total)
 
 
-def list_page(account_id, page, page_size, email=None, query=""):
+def list_page(account_id, page, page_size, email=None, query="", confirmed=None):
     """One page of contacts, newest first: the one with email, or those whose submissions match query
-    (see search.py), or all, whose total comes from the account's counter, not count(*)."""
-    if search.terms_of(query or ""):
-        return _search_page(account_id, query, page, page_size)
+    (see search.py) or whose confirmation is as confirmed asks, or all, whose total comes from the account's
+    counter, not count(*)."""
+    if search.terms_of(query or "") or confirmed is not None and email is None:
+        return _search_page(account_id, query, page, page_size, confirmed)
     offset = (page - 1) * page_size
     with read_connection() as connection:
         if email is not None:
             rows = connection.execute(_BY_EMAIL, {"p_account": account_id, "p_email": normalise_email(email)}).all()
+            rows = [r for r in rows if confirmed is None or (r.confirmed_at is not None) == confirmed]
             data = [as_json(r._mapping) for r in rows[offset:offset + page_size]]
             return page_envelope(data, page, page_size, len(rows))
         if offset:  # a page past the end must not walk the whole index to find out it is empty
@@ -277,6 +298,24 @@ def list_page(account_id, page, page_size, email=None, query=""):
         else:  # no contacts at all: the counter alone
             total = connection.execute(_TOTAL, {"p_account": account_id}).scalar() or 0
     return page_envelope([as_json(r._mapping) for r in rows], page, page_size, total)
+
+
+def cursor_page(account_id, cursor, email=None, confirmed=None):
+    """A cursor page of contacts, newest first (see pagination.keyset_page): the one with email, or all,
+    or only those whose confirmation is as confirmed asks."""
+    where = conditions(account_id, confirmed=confirmed)
+    if email is not None:
+        where.append(contacts.c.email == normalise_email(email))
+    with read_connection() as connection:
+        return keyset_page(connection, contacts, where, cursor, lambda row: as_json(row._mapping))
+
+
+def submissions_cursor_page(account_id, contact_id, cursor):
+    """A cursor page of a contact's submissions, newest first."""
+    get(account_id, contact_id)
+    where = [submissions.c.contact_id == contact_id, submissions.c.account_id == account_id]
+    with read_connection() as connection:
+        return keyset_page(connection, submissions, where, cursor, submission_as_json)
 
 
 def list_submissions(account_id, contact_id, page, page_size):

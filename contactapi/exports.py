@@ -54,10 +54,11 @@ def _field_names(table, where):
     return select(db.func.json_object_keys(table.c.fields)).where(*where).distinct()
 
 
-def contacts_export(account_id, query=""):
-    """The account's contacts as the API shows them, newest first; those matching query if one is given."""
+def contacts_export(account_id, query="", confirmed=None):
+    """The account's contacts as the API shows them, newest first; those matching query (and confirmed,
+    see contacts.conditions) if one is given."""
     table = Contact.__table__
-    where = contacts_module.conditions(account_id, query)
+    where = contacts_module.conditions(account_id, query, confirmed)
     return Export("contacts", select(table).where(*where).order_by(*contacts_module.NEWEST_FIRST),
                   lambda row: contacts_module.as_json(row._mapping), dict,
                   contacts_module.FIXED_COLUMNS, _field_names(table, where))

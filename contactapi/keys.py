@@ -1,9 +1,11 @@
 """Keys: make one, digest it, show it masked, and find who holds it."""
 import hashlib
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cachetools import TTLCache
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
@@ -12,10 +14,14 @@ from .extensions import db
 from .ids import random_id, random_token
 from .models import Account, ApiKey, utcnow
 from .origins import normalise_domain
+from .spam_rules import ContentRules
 
 PREFIXES = {"secret": "ck_secret_", "publishable": "ck_pub_"}
 KINDS = tuple(PREFIXES)
-LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is touched at most this often
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # each worker writes last_used_at at most this often
+KEY_CACHE_SIZE = 10_000
+_CACHE = "contactapi.key_cache"  # app.extensions keys of this worker's cache and last-use batch
+_LAST_USED = "contactapi.key_last_used"
 
 
 class KeyLimitReached(Exception):
@@ -38,6 +44,7 @@ class Principal:
     challenge: str | None = None            # the proof its visitors must give (challenges.py), or None
     challenge_secret: str | None = None     # a provider's secret, sealed (sealed.py)
     challenge_threshold: float | None = None  # reCAPTCHA v3's minimum score
+    rules: ContentRules = ContentRules()    # its content rules (spam_rules.py); none for a secret key
 
     @property
     def is_secret(self):
@@ -129,10 +136,6 @@ def _load_principal(key_digest):
     if row is None:
         return None
     key, owner_email = row
-    now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        with write_transaction() as session:
-            session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
     return principal_of(key, owner_email)
 
 
@@ -141,27 +144,77 @@ def principal_of(key, owner_email):
     return Principal(key_id=key.id, kind=key.kind, account_id=key.account_id, owner_email=owner_email,
                      domains=tuple(key.domains or ()), notify=key.notify, success_url=key.success_url,
                      thank_you_message=key.thank_you_message, challenge=key.challenge,
-                     challenge_secret=key.challenge_secret, challenge_threshold=key.challenge_threshold)
+                     challenge_secret=key.challenge_secret, challenge_threshold=key.challenge_threshold,
+                     rules=ContentRules.from_json(key.content_rules))
+
+
+_MISSING = object()  # not in the cache (None is: no such key)
+
+
+class _LastUses:
+    """The keys this worker saw in use, and when, written in one batch at most once per LAST_USED_RESOLUTION:
+    a request pays for that write once a minute per worker, not once a minute per key."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen = {}
+        self.next_write = 0.0  # time.monotonic() from which the batch may be written
+
+    def saw(self, key_id):
+        with self.lock:
+            self.seen[key_id] = utcnow()
+
+    def take_when_due(self):
+        """The batch to write ({key id: when}), or {} when the last write is too recent (or nothing is new)."""
+        with self.lock:
+            if time.monotonic() < self.next_write or not self.seen:
+                return {}
+            self.next_write = time.monotonic() + LAST_USED_RESOLUTION.total_seconds()
+            batch, self.seen = self.seen, {}
+            return batch
+
+
+def _worker_state(app):
+    """This worker's key cache (None when KEY_CACHE_TTL is 0) and last-use batch, made on first use."""
+    state = app.extensions.get(_CACHE)
+    if state is None:
+        ttl = app.config["KEY_CACHE_TTL"]
+        # The timer is looked up on each call, so a test can move time.monotonic.
+        cache = TTLCache(KEY_CACHE_SIZE, ttl, timer=lambda: time.monotonic()) if ttl else None
+        state = app.extensions[_CACHE] = (cache, threading.Lock(), _LastUses())
+    return state
+
+
+def write_last_uses(app=None):
+    """Write the batch of last uses this worker has seen, if one is due (one UPDATE per key, one transaction)."""
+    _cache, _lock, last_uses = _worker_state(app or current_app)
+    batch = last_uses.take_when_due()
+    if batch:
+        with write_transaction() as session:
+            session.execute(update(ApiKey), [{"id": key_id, "last_used_at": when} for key_id, when in batch.items()])
 
 
 def authenticate(raw_key):
     """The Principal for a raw key, or None when it is unknown, malformed, disabled or deleted.
 
     Lookups are cached per worker for KEY_CACHE_TTL seconds, so a key disabled elsewhere
-    stops working within that time on every worker."""
+    stops working within that time on every worker. Its use is noted for last_used_at (see _LastUses)."""
     if not isinstance(raw_key, str) or not raw_key.startswith(tuple(PREFIXES.values())) or len(raw_key) > 128:
         return None
-    ttl = current_app.config["KEY_CACHE_TTL"]
+    cache, lock, last_uses = _worker_state(current_app)
     key_digest = digest(raw_key)
-    cache = current_app.extensions.setdefault("contactapi.key_cache", {})
-    cached = cache.get(key_digest)
-    if ttl and cached and cached[0] > time.monotonic():
-        return cached[1]
-    principal = _load_principal(key_digest)
-    if ttl:
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key_digest] = (time.monotonic() + ttl, principal)
+    if cache is None:
+        principal = _load_principal(key_digest)
+    else:
+        with lock:
+            principal = cache.get(key_digest, _MISSING)
+        if principal is _MISSING:
+            principal = _load_principal(key_digest)
+            with lock:
+                cache[key_digest] = principal
+    if principal is not None:
+        last_uses.saw(principal.key_id)
+        write_last_uses()
     return principal
 
 
@@ -179,6 +232,13 @@ def set_visitor_pages(key, success_url, thank_you_message):
     with write_transaction():
         key.success_url = success_url or None
         key.thank_you_message = thank_you_message or None
+        db.session.add(key)
+
+
+def set_content_rules(key, rules):
+    """Replace a publishable key's content rules (a spam_rules.ContentRules; every rule off: none stored)."""
+    with write_transaction():
+        key.content_rules = rules.as_json()
         db.session.add(key)
 
 

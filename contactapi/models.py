@@ -49,6 +49,8 @@ class ApiKey(db.Model):
     thank_you_message: Mapped[str | None] = mapped_column(String(1000))
     # The proof a publishable key's visitors must give: None, or a name in challenges.KINDS.
     challenge: Mapped[str | None] = mapped_column(String(32))
+    # A publishable key's content rules (spam_rules.ContentRules.as_json), None when it has none.
+    content_rules: Mapped[dict | None] = mapped_column(JSONField)
     # For a provider's challenge: its public site key, its secret sealed (sealed.py), reCAPTCHA v3's minimum score.
     challenge_site_key: Mapped[str | None] = mapped_column(String(200))
     challenge_secret: Mapped[str | None] = mapped_column(Text)
@@ -71,6 +73,8 @@ class Contact(db.Model):
     fields: Mapped[dict] = mapped_column(JSONField, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Double opt-in: when the person pressed the button of the emailed link (None: pending, or never asked).
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Submission(db.Model):
@@ -87,6 +91,24 @@ class Submission(db.Model):
     page: Mapped[str | None] = mapped_column(String(2048))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     read_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: unread in the inbox
+
+
+class SpamSubmission(db.Model):
+    """A submission judged spam, kept for SPAM_KEEP_DAYS so its owner can say "Not spam"; never a contact."""
+
+    __tablename__ = "spam_submissions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # spm_…
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key_id: Mapped[str | None] = mapped_column(String(32))  # the key may since be deleted
+    email: Mapped[str | None] = mapped_column(String(320))  # as sent (None when no string was sent)
+    address: Mapped[str | None] = mapped_column(String(320))  # email normalised, when it is an address
+    fields: Mapped[dict] = mapped_column(JSONField, default=dict)  # as sent, control fields stripped
+    reason: Mapped[str] = mapped_column(String(32))  # spam.Verdict.reason, or "owner" (moved from the inbox)
+    detail: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    page: Mapped[str | None] = mapped_column(String(2048))
+    user_agent: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # when it entered the folder
 
 
 class MagicLink(db.Model):
@@ -159,6 +181,8 @@ class Erasure(db.Model):
 # Newest-first listings read these indexes in exactly the order they sort.
 Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
 Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())
+Index("ix_spam_submissions_account_newest", SpamSubmission.account_id, SpamSubmission.created_at.desc(),
+      SpamSubmission.id.desc())
 Index("ix_submissions_account_newest", Submission.account_id, Submission.created_at.desc(), Submission.id.desc())
 
 
@@ -181,6 +205,47 @@ class MailCount(db.Model):
     inbox: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of addresses.inbox(email)
     window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True, index=True)
     sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Autoresponder(db.Model):
+    """A publishable key's answer to each submitter: Jinja templates written by the owner (autoresponders/)."""
+
+    __tablename__ = "autoresponders"
+
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Autoresponse(db.Model):
+    """One autoresponse queued: what the abuse limits count (digests only; rows older than a day are pruned)."""
+
+    __tablename__ = "autoresponses"
+    __table_args__ = (
+        Index("ix_autoresponses_created", "created_at"),
+        Index("ix_autoresponses_account_created", "account_id", "created_at"),
+        Index("ix_autoresponses_address", "account_id", "address_digest", "created_at"),
+        Index("ix_autoresponses_client", "client_digest", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # ars_…
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    address_digest: Mapped[str] = mapped_column(String(64))
+    client_digest: Mapped[str | None] = mapped_column(String(64))  # keyed digest of the client's IP
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Suppression(db.Model):
+    """An address that used an autoresponse's unsubscribe link: the account's autoresponders never write to it."""
+
+    __tablename__ = "suppressions"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    address_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class UsedChallenge(db.Model):

@@ -9,7 +9,7 @@ from werkzeug.formparser import FormDataParser
 from .errors import FORM_TYPES, MESSAGES
 
 JSON_TYPES = ("application/json", "application/merge-patch+json")
-READ_ONLY_FIELDS = ("id", "created_at", "updated_at")
+READ_ONLY_FIELDS = ("id", "created_at", "updated_at", "confirmed_at")
 TOO_LARGE = MESSAGES[413]
 
 

@@ -9,20 +9,21 @@ from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
 
-from . import idempotency
+from . import idempotency, spam_folder
 from .addresses import normalise_email
 from .contacts import as_json, submission_as_json, timestamp
-from .database import read_connection, write_connection
+from .database import insert_statement, read_connection, write_connection
 from .deliveries import outbox
 from .digests import keyed_digest
 from .ids import random_id
-from .models import Account, Contact, Erasure, Submission, utcnow
+from .models import Account, Contact, Erasure, Submission, Suppression, utcnow
 from .personal_data import Part, holds_address
 
 contacts = Contact.__table__
 submissions = Submission.__table__
 accounts = Account.__table__
 erasures = Erasure.__table__
+suppressions = Suppression.__table__
 
 
 def _contact_ids(account_id, email):
@@ -70,15 +71,17 @@ CONTACTS = Part("contacts", ("contacts",), _find_contacts, _erase_contacts)
 SUBMISSIONS = Part("submissions", ("submissions",), _find_submissions, _erase_submissions)
 
 # Listed after what they depend on; erased last-first. New features add their Part here.
-PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA)
+PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA, spam_folder.PERSONAL_DATA)
 
 # Tables that hold nothing about the people who write to an account: its owner, keys, sign-in links, and
 # the erasure list itself (digests only).
 # Owners' own records, not visitors' data: sign-ins, and mail counts keyed by a digest of the owner's inbox.
 # Webhooks and extra notification recipients are the owner's settings.
+# Autoresponders are the owner's templates; autoresponses (the limits' count) and suppressions know addresses
+# and client IPs only by keyed digests, like erasures.
 # used_challenges: digests of ALTCHA challenges already solved, nothing about who solved them.
 NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
-                "notification_recipients", "used_challenges")
+                "notification_recipients", "used_challenges", "autoresponders", "autoresponses", "suppressions")
 
 
 @dataclass(frozen=True)
@@ -125,9 +128,20 @@ def erase(account_id, email, requested_via):
     return ErasureReport(report_id, counts, now)
 
 
-def suppressed(account_id, email):
-    """Whether the address was erased from the account, so autoresponders must not write to it."""
-    query = select(exists().where(erasures.c.account_id == account_id,
-                                  erasures.c.address_digest == address_digest(normalise_email(email))))
+def suppressed(account_id, email, connection=None):
+    """Whether autoresponders must not write to the address: it was erased from the account, or it used an
+    autoresponse's unsubscribe link. connection: read inside the caller's transaction."""
+    digest = address_digest(normalise_email(email))
+    query = select(exists().where(erasures.c.account_id == account_id, erasures.c.address_digest == digest)
+                   | exists().where(suppressions.c.account_id == account_id, suppressions.c.address_digest == digest))
+    if connection is not None:
+        return connection.execute(query).scalar()
     with read_connection() as connection:
         return connection.execute(query).scalar()
+
+
+def suppress(account_id, digest):
+    """Put an address (by its digest) on the account's suppression list; pressing the link again is harmless."""
+    with write_connection() as connection:
+        connection.execute(insert_statement(suppressions).values(
+            account_id=account_id, address_digest=digest, created_at=utcnow()).on_conflict_do_nothing())

@@ -1,53 +1,147 @@
-"""Rate limits on the contact endpoints, by who is calling.
+"""Rate limits, by who is calling: the one module that talks to Flask-Limiter.
 
 Publishable keys (public forms): per client IP and per key. Secret keys (backends): per key only, so a bulk
-import is never throttled by its address. Requests without a valid key count against their IP.
+import is never throttled by its address. Requests without a valid key count against their IP. The doors
+that mail links (key requests, sign-in) share one budget per IP.
 
 The public doors count the client's IP first, before the body is read (so malformed bodies are limited
 too), then the key once the body named it (submit.py); secret-key endpoints call `enforce()` after
-authentication. Each rule below is a Flask-Limiter limit on a small function, checked when that function runs. Limits are read from the config on every request; the buckets are shared by all
-endpoints (scope), so one key has one budget whichever door it uses.
+authentication. The buckets are shared by all endpoints (scope), so one key has one budget whichever door
+it uses.
+
+Why counting is written this way: each rule is one `hit` on the `limits` strategy Flask-Limiter keeps
+(`limiter.limiter`, on the configured RATELIMIT_STORAGE_URI), with the limit strings parsed once per
+distinct value (they are read from the config at request time, so tests and the environment can change
+them). Flask-Limiter's own before-request pass would look for declared limits on every request and find
+none, so a request filter exempts every request from it. While the shared store cannot be reached each
+worker counts in its own memory and checks the store again after a back-off.
 """
 import math
 import time
+from dataclasses import dataclass
+from functools import lru_cache, wraps
 
-from flask import current_app, g
-from flask_limiter.util import get_remote_address
+from flask import current_app, g, request
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import STRATEGIES
+from werkzeug.exceptions import TooManyRequests
 
 from .extensions import limiter
 
+PUBLIC_IP = ("RATELIMIT_PUBLIC_IP", "public-ip")
+PUBLIC_KEY = ("RATELIMIT_PUBLIC_KEY", "public-key")
+SECRET_KEY = ("RATELIMIT_SECRET_KEY", "secret-key")
+KEY_REQUEST_IP = ("RATELIMIT_KEY_REQUEST_IP", "key-request-ip")
+_STATE = "contactapi.ratelimits"  # app.extensions key of this worker's _Counter
+_COUNTED = "_ratelimit_counted"  # g attribute: the last budget this request was counted against
+_LONGEST_BACK_OFF = 32  # seconds between checks of a store that is down
 
-def configured(name):
-    """A limit read from app.config at request time, so the environment and tests can change it."""
-    return lambda: current_app.config[name]
+
+@limiter.request_filter
+def _nothing_declared():
+    """Every limit is counted here, none declared through Flask-Limiter's decorators or defaults."""
+    return True
 
 
-def calling_key():
-    return g.principal.key_id
+class RateLimited(TooManyRequests):
+    """The budget this request was counted against is spent (429)."""
 
 
-@limiter.shared_limit(configured("RATELIMIT_PUBLIC_IP"), scope="public-ip", key_func=get_remote_address)
+@lru_cache(maxsize=64)
+def _items(text):
+    """The limits a config value like "60/minute" (or "10/second;600/minute") sets, parsed once."""
+    return tuple(parse_many(text))
+
+
+@dataclass
+class _Counted:
+    """A budget a request was counted against, and where: enough to describe it in headers."""
+
+    strategy: object
+    item: RateLimitItem
+    identifiers: tuple
+    window: object = None
+
+    def stats(self):
+        if self.window is None:
+            self.window = self.strategy.get_window_stats(self.item, *self.identifiers)
+        return self.window
+
+
+class _Counter:
+    """This worker's way to the counts: Flask-Limiter's strategy on the shared store, or, while the store
+    cannot be reached, a strategy on this worker's memory."""
+
+    def __init__(self, config):
+        self.fallback_enabled = config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
+        self.fallback = STRATEGIES[config.get("RATELIMIT_STRATEGY", "fixed-window")](MemoryStorage())
+        self.in_memory = False
+        self.next_check, self.back_off = 0.0, 1
+
+    def strategy(self):
+        if self.in_memory and time.monotonic() >= self.next_check:
+            if limiter.storage.check():
+                self.in_memory, self.back_off = False, 1
+            else:
+                self._wait_longer()
+        return self.fallback if self.in_memory else limiter.limiter
+
+    def _wait_longer(self):
+        self.next_check = time.monotonic() + self.back_off
+        self.back_off = min(self.back_off * 2, _LONGEST_BACK_OFF)
+
+    def hit(self, item, identifiers):
+        """(the strategy that counted, whether the request is within the limit)."""
+        strategy = self.strategy()
+        try:
+            return strategy, strategy.hit(item, *identifiers)
+        except Exception:
+            if strategy is self.fallback or not self.fallback_enabled:
+                raise
+            self.in_memory = True
+            self._wait_longer()
+            return self.fallback, self.fallback.hit(item, *identifiers)
+
+
+def _counter():
+    app = current_app._get_current_object()
+    counter = app.extensions.get(_STATE)
+    if counter is None:
+        counter = app.extensions[_STATE] = _Counter(app.config)
+    return counter
+
+
+def _count(rule, identity):
+    """One hit per limit the rule's config value sets, against identity's bucket; RateLimited when one
+    is spent. The last budget counted is kept for the headers."""
+    config_name, scope = rule
+    config = current_app.config
+    if not config["RATELIMIT_ENABLED"]:
+        return
+    counter = _counter()
+    identifiers = (scope, identity or "-")
+    for item in _items(config[config_name]):
+        strategy, allowed = counter.hit(item, identifiers)
+        setattr(g, _COUNTED, _Counted(strategy, item, identifiers))
+        if not allowed:
+            raise RateLimited()
+
+
+def client_ip():
+    """The client's address (the one the outermost trusted proxy saw: see register_proxy_fix)."""
+    return request.remote_addr or "127.0.0.1"
+
+
 def count_client_ip():
     """Count a request against its client's IP: every request to a public door before its body is judged,
     and every request whose key is missing or invalid."""
-
-
-@limiter.shared_limit(configured("RATELIMIT_PUBLIC_KEY"), scope="public-key", key_func=calling_key)
-def _count_publishable():
-    """A publishable key's own budget, whatever address its visitors come from."""
-
-
-@limiter.shared_limit(configured("RATELIMIT_SECRET_KEY"), scope="secret-key", key_func=calling_key)
-def _count_secret():
-    """A request with a secret key."""
+    _count(PUBLIC_IP, client_ip())
 
 
 def count_key(principal):
-    """Count this request against principal's key (g.principal); RateLimitExceeded is a 429."""
-    if principal.is_secret:
-        _count_secret()
-    else:
-        _count_publishable()
+    """Count this request against principal's key; RateLimited (429) when its budget is spent."""
+    _count(SECRET_KEY if principal.is_secret else PUBLIC_KEY, principal.key_id)
 
 
 def enforce():
@@ -57,6 +151,37 @@ def enforce():
         count_client_ip()
     else:
         count_key(principal)
+
+
+def limit_mail_doors(view):
+    """Count a POST to a door that mails links against the client's IP (the key-request budget)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method == "POST":
+            _count(KEY_REQUEST_IP, client_ip())
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def seconds_until_reset():
+    """Seconds until the budget this request was counted against starts again, or None."""
+    counted = _counted_now()
+    return None if counted is None else max(0, math.ceil(counted.stats().reset_time - time.time()))
+
+
+def _counted_now():
+    """The last budget counted for this request, when it may be shown (and the store still answers)."""
+    counted = g.get(_COUNTED)
+    if counted is None or not current_app.config["RATELIMIT_HEADERS_ENABLED"]:
+        return None
+    try:
+        counted.stats()
+    except Exception:  # the store went away since: no headers rather than a failed answer
+        return None
+    return counted
+
 
 _WARNED = "contactapi.ratelimit_degraded_warned"  # app.extensions key: this worker has logged it
 
@@ -69,15 +194,10 @@ def storage_state():
     return "ok" if limiter.storage.check() else "degraded"
 
 
-def _counting_in_memory():
-    """Flask-Limiter has switched to its in-memory fallback because the configured store failed (and it is
-    still down: the switch back happens on a later request, after a back-off)."""
-    return limiter.limiter.storage is not limiter.storage and not limiter.storage.check()
-
-
 def _warn_once_when_degraded(response):
     app = current_app
-    if not app.extensions.get(_WARNED) and app.config["RATELIMIT_ENABLED"] and _counting_in_memory():
+    counter = app.extensions.get(_STATE)
+    if counter is not None and counter.in_memory and not app.extensions.get(_WARNED):
         app.extensions[_WARNED] = True
         app.logger.warning("Rate-limit storage %s is unreachable: limits now count in this worker's memory only "
                            "(each worker allows the full limit) until it is back.",
@@ -85,18 +205,32 @@ def _warn_once_when_degraded(response):
     return response
 
 
+def _add_headers(response):
+    """X-RateLimit-Limit, -Remaining and -Reset (a Unix time) and Retry-After (seconds) for the last
+    budget this request was counted against."""
+    counted = _counted_now()
+    if counted is not None:
+        reset_at = int(counted.stats().reset_time + 1)
+        response.headers["X-RateLimit-Limit"] = str(counted.item.amount)
+        response.headers["X-RateLimit-Remaining"] = str(counted.stats().remaining)
+        response.headers["X-RateLimit-Reset"] = str(reset_at)
+        response.headers["Retry-After"] = str(max(0, int(reset_at - time.time())))
+    return response
+
+
 def register(app):
-    """Log, once per worker, when limits fall back to memory because the shared store is down."""
+    """Headers on every counted answer; log, once per worker, when limits fall back to memory."""
+    app.after_request(_add_headers)
     app.after_request(_warn_once_when_degraded)
 
 
 def add_standard_headers(response):
     """RateLimit-Limit, -Remaining and -Reset (IETF draft: seconds until the window resets) for the limit
-    this request was counted against, next to Flask-Limiter's X-RateLimit-* (Reset there is a Unix time)."""
-    current = limiter.current_limit
-    if current is None or not limiter.enabled or not current_app.config["RATELIMIT_HEADERS_ENABLED"]:
+    this request was counted against, next to the X-RateLimit-* (Reset there is a Unix time)."""
+    counted = _counted_now()
+    if counted is None:
         return response
-    response.headers["RateLimit-Limit"] = str(current.limit.amount)
-    response.headers["RateLimit-Remaining"] = str(current.remaining)
-    response.headers["RateLimit-Reset"] = str(max(0, math.ceil(current.reset_at - time.time())))
+    response.headers["RateLimit-Limit"] = str(counted.item.amount)
+    response.headers["RateLimit-Remaining"] = str(counted.stats().remaining)
+    response.headers["RateLimit-Reset"] = str(max(0, math.ceil(counted.stats().reset_time - time.time())))
     return response

@@ -12,7 +12,7 @@ REDACTED = "[redacted]"
 # Paths whose next segment is the token of an emailed link. A route carrying such a token declares it with the
 # `secret` converter (`/link/<secret:token>`); tests check that every such route's prefix is listed here and
 # in deploy/nginx.conf, so a new token route cannot reach a log unredacted.
-TOKEN_PATH_PREFIXES = ("/link/", "/unsubscribe/", "/recipients/confirm/")
+TOKEN_PATH_PREFIXES = ("/link/", "/unsubscribe/", "/recipients/confirm/", "/confirm/", "/autoresponses/stop/")
 
 # Values that are secrets wherever they appear: secret API keys, webhook signing secrets ("_" may come
 # percent-encoded as %5F).

@@ -1,6 +1,6 @@
 """Spam checks on a submission, in one place: `judge` runs them in order and says why a post is spam.
 
-First the key's challenge (challenges.py), then the honeypots; its content rules (spam_rules.py) join here."""
+First the key's challenge (challenges.py), then the honeypots, then the key's content rules (spam_rules.py)."""
 from dataclasses import dataclass
 
 # Hidden fields people never see, so a value in one was typed by a bot: ours and Formspree's `_gotcha`,
@@ -18,7 +18,7 @@ class Verdict:
     blocked: bool = False
 
 
-from . import challenges  # noqa: E402  (after Verdict, which it returns)
+from . import challenges, spam_rules  # noqa: E402  (after Verdict, which they return)
 
 
 def honeypot_filled(body):
@@ -43,4 +43,4 @@ def judge(principal, body):
         return verdict
     if honeypot_filled(body):
         return Verdict("honeypot")
-    return None
+    return spam_rules.check(principal.rules, body)

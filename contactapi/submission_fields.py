@@ -64,10 +64,10 @@ def contact_fields(door, body):
     """(address, fields to store) of a submission; SubmitError naming every field at fault."""
     fields = control_free(door, body)
     fields.pop("email", None)
-    if door.refuse_empty and not fields and not any(_present(body.get(name)) for name in door.email_from):
+    if door.refuse_empty and not fields and not any(present(body.get(name)) for name in door.email_from):
         raise FieldsRefused("The submission has no fields.", "empty", [Problem(None, "The submission has no fields.", "empty")])
     problems = [Problem(name, f"{name} is read-only", "read_only_field") for name in READ_ONLY_FIELDS if name in body]
-    raw_email = next((body[name] for name in door.email_from if _present(body.get(name))), None)
+    raw_email = next((body[name] for name in door.email_from if present(body.get(name))), None)
     if raw_email is None:
         problems.append(Problem("email", REQUIRED, "email_required"))
     else:
@@ -75,7 +75,7 @@ def contact_fields(door, body):
             normalise_email(raw_email)
         except InvalidEmail as error:
             problems.append(Problem("email", str(error), "invalid_email"))
-    problems += [Problem(name, REQUIRED, "field_required") for name in door.required if not _present(body.get(name))]
+    problems += [Problem(name, REQUIRED, "field_required") for name in door.required if not present(body.get(name))]
     if problems:
         first = problems[0]
         message = "email is required" if first.code == "email_required" else (
@@ -84,7 +84,7 @@ def contact_fields(door, body):
     return raw_email, fields
 
 
-def _present(value):
+def present(value):
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 

@@ -6,15 +6,16 @@ a stable code, the field at fault); each door only maps a request in and a Submi
 from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
-from flask_limiter.errors import RateLimitExceeded
 
-from . import challenges, contacts, keys, notifications, origins, ratelimits, spam
+from . import challenges, contacts, keys, notifications, origins, ratelimits, spam, spam_folder
 from .addresses import normalise_email
+from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
 from .payloads import PayloadError, submitted_body
 from .spam import Verdict
-from .submission_fields import Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of
+from .submission_fields import (Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of,
+                                present)
 
 __all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
 
@@ -49,6 +50,7 @@ class Visit:
     referer: str | None = None
     form_body: bool = False          # the body is a form post (urlencoded or multipart)
     source: contacts.Source = contacts.Source()  # the page and browser the submission came from (never the IP)
+    client_ip: str | None = None     # only counted by the autoresponse limits (as a keyed digest), never stored
 
     @property
     def from_browser(self):
@@ -60,7 +62,7 @@ class Visit:
             read_body=lambda: submitted_body(request),
             bearer_key=bearer_key, path_key=path_key, origin=request.headers.get("Origin"),
             referer=request.headers.get("Referer"), form_body=request.mimetype in FORM_TYPES,
-            source=contacts.Source.from_headers(request.headers),
+            source=contacts.Source.from_headers(request.headers), client_ip=request.remote_addr,
         )
 
 
@@ -92,16 +94,17 @@ def submit(door, visit):
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
         verdict = spam.judge(principal, body)
-        if verdict is not None and verdict.blocked:  # a failed challenge: the visitor is told, nothing is stored
-            raise SubmitError(403, challenges.FAILED, "challenge_failed")
         if verdict is not None:
-            fields = control_free(door, body)
-            email = fields.pop("email", None)  # told it worked: a success like any other, nothing kept
-            return Submitted(principal, random_id("con_"), email if isinstance(email, str) else None, fields,
-                             spam=verdict, next_url=_success_target(principal, visit, body))
+            email, fields = _keep_as_spam(door, visit, principal, body, verdict)
+            if verdict.blocked:  # a failed challenge: the visitor is told; kept only in the spam folder
+                raise SubmitError(403, challenges.FAILED, "challenge_failed")
+            # told it worked: a success like any other (honeypots, content rules), so a bot cannot tell
+            return Submitted(principal, random_id("con_"), email, fields, spam=verdict,
+                             next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
+        fields = principal.rules.kept(fields)
         controls = controls_of(door, body, normalise_email(email))
-        contact, created = store(principal, email, fields, visit.source, controls)
+        contact, created = store(principal, email, fields, visit.source, controls, visit.client_ip)
     except SubmitError as error:
         error.principal = error.principal or principal
         error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
@@ -120,7 +123,7 @@ def _count_client(visit):
             ratelimits.count_key(principal)
         else:
             ratelimits.count_client_ip()
-    except RateLimitExceeded:
+    except ratelimits.RateLimited:
         raise SubmitError(429, MESSAGES[429], "rate_limited") from None
     return principal
 
@@ -147,7 +150,7 @@ def _authenticate(visit, body, header_principal):
     if not principal.is_secret:
         try:
             ratelimits.count_key(principal)
-        except RateLimitExceeded:
+        except ratelimits.RateLimited:
             raise SubmitError(429, MESSAGES[429], "rate_limited") from None
     return principal
 
@@ -164,14 +167,34 @@ def _fields(door, body):
         raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
 
 
-def store(principal, email, fields, source, controls):
-    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox)."""
-    queue_deliveries = notifications.after_submission(
+def _keep_as_spam(door, visit, principal, body, verdict):
+    """Keep a submission judged spam in the spam folder (never a contact, no delivery); returns the
+    (email, fields) a real success would have shown."""
+    fields = control_free(door, body)
+    fields.pop("email", None)
+    email = next((body[name] for name in door.email_from if present(body.get(name))), body.get("email"))
+    spam_folder.keep(principal, email, fields, verdict, visit.source)
+    return (email if isinstance(email, str) else None), fields
+
+
+def store(principal, email, fields, source, controls, client_ip=None, also=None):
+    """Upsert the contact and, in the same transaction, queue the deliveries it causes (the outbox): the
+    owner's notification and webhooks, then the submitter's autoresponse if one may go.
+    also(connection), when given, writes in that transaction too (the spam folder's "Not spam")."""
+    notify = notifications.after_submission(
         principal, fields, mail_owner=controls.notify, subject=controls.subject, reply_to=controls.reply_to,
         from_name=controls.from_name)
+    respond = autoresponders.after_submission(principal, fields, client_ip)
+
+    def then(connection, contact, created, submission_id):
+        if also is not None:
+            also(connection)
+        notify(connection, contact, created, submission_id)
+        respond(connection, contact)
+
     try:
         return contacts.upsert(principal.account_id, email, fields, principal.key_id, source=source,
-                               keep_fields_when_full=not principal.is_secret, then=queue_deliveries)
+                               keep_fields_when_full=not principal.is_secret, then=then)
     except contacts.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 

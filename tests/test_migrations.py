@@ -208,3 +208,45 @@ def test_0008_keeps_every_key_without_provider_settings_and_remembers_no_challen
     downgrade(revision="0007")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT id FROM api_keys")).all() == [("key_old",)]
+
+
+def test_0009_keeps_every_key_without_rules_and_adds_an_empty_spam_folder(previous_release):
+    app = previous_release(
+        ACCOUNT,
+        "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+        "notify, created_at) VALUES ('key_old', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+        "'active', '[]', true, '2026-01-01')",
+        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) "
+        "VALUES ('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    upgrade(revision="0009")
+    with db.engine.connect() as connection:
+        row = connection.execute(text("SELECT id, name, content_rules FROM api_keys")).one()
+        assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM spam_submissions")).scalar() == 0
+    assert (row.id, row.name, row.content_rules) == ("key_old", "Shop", None)
+    from contactapi import keys
+    with app.test_request_context():
+        key = keys.key_of(1, "key_old")
+        assert keys.principal_of(key, "o@example.com").rules == keys.ContentRules()  # no rule: judged as before
+        db.session.remove()  # its read transaction would hold the downgrade's lock on PostgreSQL
+    downgrade(revision="0008")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM api_keys")).scalar() == "key_old"
+        assert "spam_submissions" not in db.inspect(connection).get_table_names()
+
+
+def test_0010_keeps_every_contact_of_a_0001_database_unconfirmed(previous_release):
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES "
+        "('con_1', 1, 'a@example.com', '{\"n\": 1}', '2026-01-01 00:00:00', '2026-01-01 00:00:00'), "
+        "('con_2', 1, 'b@example.com', '{}', '2026-01-02 00:00:00', '2026-01-02 00:00:00')")
+    upgrade(revision="0010")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, email, confirmed_at FROM contacts ORDER BY id")).all()
+        assert connection.execute(text("SELECT count(*) FROM autoresponders")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM suppressions")).scalar() == 0
+    assert rows == [("con_1", "a@example.com", None), ("con_2", "b@example.com", None)]
+    downgrade(revision="0009")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 2

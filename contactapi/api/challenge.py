@@ -1,6 +1,5 @@
 """GET /v1/challenge?key=<publishable key>: a fresh ALTCHA challenge for the widget on that key's form."""
 from flask import after_this_request, g, request
-from flask_limiter.errors import RateLimitExceeded
 
 from .. import altcha_proofs, cors, keys, ratelimits
 from ..errors import MESSAGES, json_error
@@ -17,7 +16,7 @@ def altcha_challenge():
     after_this_request(cors.add_headers)
     try:
         ratelimits.count_client_ip()
-    except RateLimitExceeded:
+    except ratelimits.RateLimited:
         return json_error(429, MESSAGES[429], "rate_limited")
     raw_key = request.args.get("key", "").strip()
     if not raw_key:

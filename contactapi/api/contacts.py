@@ -4,7 +4,7 @@ from flask import after_this_request, g, request
 from .. import contacts, cors, visitors
 from ..addresses import InvalidEmail
 from ..errors import is_browser_form, json_error
-from ..pagination import InvalidPage, page_request
+from ..pagination import InvalidPage, cursor_request, page_request
 from ..payloads import PayloadError, refuse_read_only, request_json
 from ..submit import Door, SubmitError, Visit, submit
 from . import bp
@@ -47,10 +47,15 @@ def create_contact():
 @bp.get("/contacts", provide_automatic_options=False)
 @secret_key_required
 def list_contacts():
+    account_id, email = g.principal.account_id, request.args.get("email")
     try:
+        confirmed = contacts.confirmed_filter(request.args.get("confirmed"))
+        cursor = cursor_request(request.args)
+        if cursor is not None:
+            return contacts.cursor_page(account_id, cursor, email=email, confirmed=confirmed)
         page, page_size = page_request(request.args)
-        return contacts.list_page(g.principal.account_id, page, page_size, email=request.args.get("email"))
-    except (InvalidPage, InvalidEmail) as error:
+        return contacts.list_page(account_id, page, page_size, email=email, confirmed=confirmed)
+    except (InvalidPage, InvalidEmail, contacts.InvalidFilter) as error:
         return json_error(400, str(error), "invalid_query")
 
 
@@ -89,11 +94,15 @@ def delete_contact(contact_id):
 @bp.get("/contacts/<contact_id>/submissions")
 @secret_key_required
 def list_submissions(contact_id):
+    account_id = g.principal.account_id
     try:
+        cursor = cursor_request(request.args)
+        if cursor is not None:
+            return contacts.submissions_cursor_page(account_id, contact_id, cursor)
         page, page_size = page_request(request.args)
+        return contacts.list_submissions(account_id, contact_id, page, page_size)
     except InvalidPage as error:
         return json_error(400, str(error), "invalid_query")
-    return contacts.list_submissions(g.principal.account_id, contact_id, page, page_size)
 
 
 @bp.errorhandler(contacts.ContactNotFound)

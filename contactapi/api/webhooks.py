@@ -3,6 +3,7 @@ from flask import g, request
 
 from ..deliveries import endpoints
 from ..errors import json_error
+from ..pagination import InvalidPage, cursor_request
 from ..payloads import PayloadError, request_json
 from . import bp
 from .auth import secret_key_required
@@ -55,8 +56,11 @@ def rotate_webhook_secret(webhook_id):
 @bp.get("/webhooks/<webhook_id>/deliveries")
 @secret_key_required
 def list_webhook_deliveries(webhook_id):
-    limit = endpoints.limit_from(request.args.get("limit"))
-    return endpoints.deliveries_page(g.principal.account_id, webhook_id, limit, request.args.get("starting_after"))
+    try:
+        cursor = cursor_request(request.args, only_cursor=True)
+        return endpoints.deliveries_page(g.principal.account_id, webhook_id, cursor)
+    except InvalidPage as error:
+        return json_error(400, str(error), "invalid_query")
 
 
 @bp.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/retry")

@@ -12,12 +12,12 @@ from ..database import write_transaction
 from ..extensions import db
 from ..ids import random_id
 from ..models import utcnow
+from ..pagination import Cursor, keyset_page
 from . import events, outbox, safe_http
 from .models import Delivery, Webhook
 
 ROTATION_OVERLAP = timedelta(hours=24)  # both secrets sign for this long after a rotation
 STATUSES = ("active", "paused")
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
 
 class WebhookError(ValueError):
@@ -169,27 +169,13 @@ def delivery_json(row):
             "created_at": _timestamp(row.created_at), "finished_at": _timestamp(row.finished_at)}
 
 
-def limit_from(raw):
-    """The page size of a cursor page: 1–100, default 20."""
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise WebhookError(400, f"limit must be between 1 and {MAX_LIMIT}", "invalid_query")
-    return int(raw)
-
-
-def deliveries_page(account_id, webhook_id, limit=DEFAULT_LIMIT, starting_after=None):
-    """The webhook's deliveries newest first, a cursor page: {"data", "has_more"}."""
+def deliveries_page(account_id, webhook_id, cursor=None):
+    """The webhook's deliveries newest first, a cursor page: {"data", "has_more"} (InvalidPage for a cursor
+    that is not one of its deliveries)."""
     webhook = get(account_id, webhook_id)
-    query = select(Delivery).where(Delivery.webhook_id == webhook.id)
-    if starting_after:
-        cursor = db.session.get(Delivery, starting_after)
-        if cursor is None or cursor.webhook_id != webhook.id:
-            raise WebhookError(400, "starting_after must be a delivery id of this webhook", "invalid_query")
-        query = query.where((Delivery.created_at < cursor.created_at)
-                            | ((Delivery.created_at == cursor.created_at) & (Delivery.id < cursor.id)))
-    rows = db.session.scalars(query.order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit + 1)).all()
-    return {"data": [delivery_json(row) for row in rows[:limit]], "has_more": len(rows) > limit}
+    deliveries = Delivery.__table__
+    return keyset_page(db.session, deliveries, [deliveries.c.webhook_id == webhook.id], cursor or Cursor(),
+                       delivery_json)
 
 
 def retry(account_id, webhook_id, delivery_id):

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, select
 from .models import Webhook
 from .outbox import Outgoing, queue
 
-EVENTS = ("submission.created", "contact.created", "contact.updated", "contact.deleted")
+EVENTS = ("submission.created", "contact.created", "contact.updated", "contact.deleted", "contact.confirmed")
 TEST_EVENT = "webhook.test"
 
 webhooks = Webhook.__table__

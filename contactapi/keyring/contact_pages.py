@@ -8,6 +8,15 @@ from . import bp
 from .signin import account_required
 
 
+CONFIRMATION = {"confirmed": True, "pending": False}  # the dashboard's filter (double opt-in) → confirmed
+
+
+def confirmation_filter():
+    """(the filter's name or "", confirmed for contacts.conditions) from ?confirmation=confirmed|pending."""
+    name = request.args.get("confirmation", "")
+    return (name, CONFIRMATION[name]) if name in CONFIRMATION else ("", None)
+
+
 def page_or_400():
     """(page, page_size) from the query string, as the API reads them; 400 when out of range."""
     try:
@@ -21,8 +30,10 @@ def page_or_400():
 def contacts_page():
     page, page_size = page_or_400()
     query = request.args.get("q", "").strip()[:MAX_QUERY]
-    listing = contacts.list_page(g.account.id, page, page_size, query=query)
-    return render_template("keyring/contacts.html", listing=listing, query=query, formats=exports.FORMATS)
+    confirmation, confirmed = confirmation_filter()
+    listing = contacts.list_page(g.account.id, page, page_size, query=query, confirmed=confirmed)
+    return render_template("keyring/contacts.html", listing=listing, query=query, confirmation=confirmation,
+                           formats=exports.FORMATS)
 
 
 @bp.get("/dashboard/contacts/<contact_id>")

@@ -7,6 +7,7 @@ from flask import Response, abort, g, request, stream_with_context
 from .. import exports
 from ..inbox import InboxFilter, InvalidFilter
 from . import bp
+from .contact_pages import confirmation_filter
 from .signin import account_required
 
 
@@ -23,7 +24,8 @@ def _download(export, fmt):
 @bp.get("/dashboard/export/<fmt>")
 @account_required
 def export_contacts(fmt):
-    return _download(exports.contacts_export(g.account.id, request.args.get("q", "")), fmt)
+    _name, confirmed = confirmation_filter()
+    return _download(exports.contacts_export(g.account.id, request.args.get("q", ""), confirmed), fmt)
 
 
 @bp.get("/dashboard/inbox/export/<fmt>")

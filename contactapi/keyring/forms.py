@@ -2,12 +2,14 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import (FloatField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField,
-                     TextAreaField, widgets)
+from wtforms import (BooleanField, FloatField, IntegerField, PasswordField, RadioField, SelectChoice,
+                     SelectMultipleField,
+                     StringField, TextAreaField, widgets)
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from .. import challenges, keys, origins
+from .. import challenges, keys, origins, spam_rules
 from ..addresses import InvalidEmail, normalise_email
+from ..autoresponders import templates
 from ..deliveries.events import EVENTS
 
 KIND_CHOICES = [
@@ -16,6 +18,25 @@ KIND_CHOICES = [
 ]
 DOMAINS_HELP = ("Optional, publishable keys only: one domain per line; a pasted address such as "
                 "https://www.example.com/contact keeps only its host. Empty = any website.")
+
+
+class LinesField(TextAreaField):
+    """Entries typed one per line; data is a list (kept in the order typed)."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = [line.strip() for line in text.splitlines() if line.strip()]
+
+    def _value(self):
+        return "\n".join(self.data or [])
+
+
+class EntriesField(LinesField):
+    """Entries without spaces (field names, addresses, domains) typed one per line or separated by commas."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.data = [entry for entry in re.split(r"[\s,]+", text) if entry]
 
 
 class DomainListField(TextAreaField):
@@ -138,3 +159,57 @@ class WebhookForm(FlaskForm):
         "Events", choices=[SelectChoice(event, event) for event in EVENTS], default=list(EVENTS),
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False))
     description = StringField("Description", validators=[Length(max=200)], description="Optional, for you.")
+
+
+class ContentRulesForm(FlaskForm):
+    """A publishable key's content rules; spam_rules.parse checks them (form.rules is the result)."""
+
+    max_links = IntegerField("Most links in a message", validators=[Optional()], render_kw={"min": 0, "max": 1000},
+                             description="Counted over every text field. Empty = no limit; 0 = no links at all.")
+    blocked_words = LinesField("Blocked words", render_kw={"rows": 3},
+                               description="One word or phrase per line; matched as a whole word, in any letter case.")
+    blocked_senders = EntriesField("Blocked senders", render_kw={"rows": 3},
+                                 description="One per line (or separated by commas): an address (spam@example.com) or a domain (example.com, its "
+                                             "subdomains too), matched against the sender's email.")
+    required_fields = EntriesField("Required fields", render_kw={"rows": 2},
+                                 description="Field names, one per line or separated by commas: a submission without "
+                                             "one of them goes to spam.")
+    only_fields = EntriesField("Only these fields", render_kw={"rows": 2},
+                             description="Field names: any other field is dropped (not spam). email is always kept. "
+                                         "Empty = keep every field.")
+
+    def validate(self, extra_validators=None):
+        if not super().validate(extra_validators):
+            return False
+        try:
+            self.rules = spam_rules.parse(self.max_links.data, self.blocked_words.data, self.blocked_senders.data,
+                                          self.required_fields.data, self.only_fields.data)
+        except spam_rules.RulesInvalid as invalid:
+            for name, message in invalid.errors.items():
+                getattr(self, name).errors.append(message)
+            return False
+        return True
+
+    @classmethod
+    def of(cls, rules):
+        """The form showing a key's stored rules."""
+        return cls(data={"max_links": rules.max_links, **{name: list(getattr(rules, name)) for name in
+                                                           ("blocked_words", "blocked_senders", "required_fields", "only_fields")}})
+
+
+class AutoresponderForm(FlaskForm):
+    """A publishable key's autoresponse: the owner's templates, checked in the sandbox before they are saved."""
+
+    enabled = BooleanField("Send an autoresponse to each submitter's email")
+    subject = StringField("Subject", validators=[Length(min=1, max=templates.SUBJECT_LENGTH)])
+    body = TextAreaField(
+        "Message", validators=[Length(min=1, max=templates.BODY_LENGTH)], render_kw={"rows": 6},
+        description="Placeholders insert what the visitor sent, e.g. {{ name }} or {{ email }}; "
+                    "{% if name %}…{% endif %} works too. Values longer than 100 characters, and links, are left out.")
+    double_opt_in = BooleanField("Double opt-in: the autoresponse asks the submitter to confirm their address")
+
+    def validate_body(self, field):
+        try:
+            templates.check(self.subject.data or "", field.data or "")
+        except templates.TemplateProblem as problem:
+            raise ValidationError(str(problem)) from None

@@ -4,20 +4,20 @@ from urllib.parse import parse_qsl
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from .. import exports, inbox, keys
+from .. import exports, inbox, keys, spam_moves
 from . import bp
 from .signin import account_required
 from .contact_pages import page_or_400
 
 RETURN_ARGS = ("key", "since", "until", "state", "q", "page")
-# Each bulk action: what it does and what the owner is told. A "spam" action belongs here once the spam
-# folder exists (e.g. "spam": (spam.move_to_spam, "Moved {n} to spam.")); the page shows one button per entry.
+# Each bulk action: what it does and what the owner is told; the page shows one button per entry.
 BULK_ACTIONS = {
     "read": (lambda account_id, ids: inbox.mark(account_id, ids, read=True), "Marked {n} as read."),
     "unread": (lambda account_id, ids: inbox.mark(account_id, ids, read=False), "Marked {n} as unread."),
     "delete": (inbox.remove, "Deleted {n} submission(s)."),
+    "spam": (spam_moves.move_to_spam, "Moved {n} to spam."),
 }
-BULK_LABELS = {"read": "Mark read", "unread": "Mark unread", "delete": "Delete"}
+BULK_LABELS = {"read": "Mark read", "unread": "Mark unread", "spam": "Move to spam", "delete": "Delete"}
 
 
 @bp.get("/dashboard/inbox")

@@ -2,8 +2,10 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import challenges, keys, recipients
+from ..autoresponders import settings as autoresponder_settings
+from ..spam_rules import ContentRules
 from . import bp
-from .forms import ChallengeForm, DomainsForm, NewKeyForm, VisitorPagesForm
+from .forms import AutoresponderForm, ChallengeForm, ContentRulesForm, DomainsForm, NewKeyForm, VisitorPagesForm
 from .signin import account_required
 from .snippet import form_snippet, key_created_page
 
@@ -24,17 +26,31 @@ def _render_keys(form, status=200):
     return render_template("keyring/keys.html", keys=keys.keys_of(g.account.id), form=form), status
 
 
-def _render_key(key, domains_form=None, pages_form=None, challenge_form=None, status=200):
+def _autoresponder_form(key):
+    saved = autoresponder_settings.of_key(key.id)
+    return AutoresponderForm(data={
+        "enabled": saved.enabled if saved else False,
+        "subject": saved.subject if saved else autoresponder_settings.DEFAULT_SUBJECT,
+        "body": saved.body if saved else autoresponder_settings.DEFAULT_BODY,
+        "double_opt_in": saved.double_opt_in if saved else False})
+
+
+def _render_key(key, domains_form=None, pages_form=None, challenge_form=None, rules_form=None,
+                autoresponder_form=None, status=200):
     snippet = form_snippet(key.public_value, key.challenge, key.challenge_site_key) if key.public_value else None
     challenge_form = challenge_form or ChallengeForm(data={
         "kind": key.challenge or "none", "site_key": key.challenge_site_key or "", "threshold": key.challenge_threshold})
     domains_form = domains_form or DomainsForm(key, data={"domains": key.domains})
     pages_form = pages_form or VisitorPagesForm(
         key, data={"success_url": key.success_url or "", "thank_you_message": key.thank_you_message or ""})
+    rules_form = rules_form or ContentRulesForm.of(ContentRules.from_json(key.content_rules))
+    if key.kind == "publishable":
+        autoresponder_form = autoresponder_form or _autoresponder_form(key)
     return render_template("keyring/key.html", key=key, snippet=snippet, domains_form=domains_form,
-                           pages_form=pages_form, challenge_form=challenge_form,
+                           pages_form=pages_form, challenge_form=challenge_form, rules_form=rules_form,
                            saved_secret=challenges.masked_secret(key),
-                           extra_recipients=recipients.of_key(key.id)), status
+                           extra_recipients=recipients.of_key(key.id), autoresponder_form=autoresponder_form,
+                           autoresponder_idle=autoresponder_settings.why_idle(key)), status
 
 
 @bp.get("/dashboard/keys")
@@ -152,3 +168,32 @@ def edit_challenge(key_id):
             flash(f"Saved: visitors must pass {challenges.LABELS[kind]}." if kind else "Saved: no challenge.")
             return _back_to(key)
     return _render_key(key, challenge_form=form, status=400)
+
+
+@bp.post("/dashboard/keys/<key_id>/content-rules")
+@account_required
+def edit_content_rules(key_id):
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    form = ContentRulesForm()
+    if not form.validate():
+        return _render_key(key, rules_form=form, status=400)
+    keys.set_content_rules(key, form.rules)
+    flash("Saved: content rules are on for this key." if form.rules.any else "Saved: this key has no content rules.")
+    return _back_to(key)
+
+
+@bp.post("/dashboard/keys/<key_id>/autoresponder")
+@account_required
+def edit_autoresponder(key_id):
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    form = AutoresponderForm()
+    if not form.validate():
+        return _render_key(key, autoresponder_form=form, status=400)
+    autoresponder_settings.save(key, form.enabled.data, form.subject.data, form.body.data, form.double_opt_in.data)
+    idle = autoresponder_settings.why_idle(key)
+    flash("Autoresponder saved." + (f" It sends nothing yet: {idle}" if form.enabled.data and idle else ""))
+    return _back_to(key)

@@ -1,14 +1,13 @@
 """GET / and POST /: what contactapi is and the key request (HTML form or JSON); the sign-in request."""
 import math
-import time
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from .. import mail_limits
 from ..errors import FORM_TYPES, codefreeform_error, html_error, wants_json
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from ..payloads import PayloadError, parse_json_object
-from ..ratelimits import configured
+from ..ratelimits import limit_mail_doors, seconds_until_reset
 from . import bp, emails, key_requests, links, signin
 from .forms import KeyRequestForm, SignInForm
 
@@ -18,11 +17,8 @@ def _json_body():
     return parse_json_object(request.get_data(), current_app.config["MAX_JSON_DEPTH"])
 
 
-# Both doors that send links share one budget per client IP. What one address may receive is counted apart,
+# Both doors that send links share one budget per client IP (ratelimits.limit_mail_doors). What one address may receive is counted apart,
 # in the database (mail_limits): past it, the answer is the same and no mail goes, so nobody can bomb an inbox.
-limit_per_ip = limiter.shared_limit(
-    configured("RATELIMIT_KEY_REQUEST_IP"), scope="key-request-ip", methods=["POST"]
-)
 
 
 def _answer(key_request):
@@ -39,7 +35,7 @@ def index():
 
 @bp.post("/")
 @csrf.exempt  # JSON requests carry no cookies; form posts are checked below
-@limit_per_ip
+@limit_mail_doors
 def request_key():
     if request.is_json:
         return _answer_json()
@@ -66,7 +62,7 @@ def _answer_json():
 
 
 @bp.route("/signin", methods=["GET", "POST"])
-@limit_per_ip
+@limit_mail_doors
 def sign_in():
     """The "Manage my keys" page: an emailed sign-in link."""
     form = SignInForm()
@@ -98,8 +94,8 @@ def sign_out_everywhere():
 
 @bp.errorhandler(429)
 def too_many_requests(_error):
-    limit = limiter.current_limit
-    minutes = max(1, math.ceil((limit.reset_at - time.time()) / 60)) if limit else None
+    seconds = seconds_until_reset()
+    minutes = max(1, math.ceil(seconds / 60)) if seconds is not None else None
     wait = f"in about {minutes} minute{'s' if minutes > 1 else ''}" if minutes else "later"
     message = f"Too many requests for keys or sign-in links. Please try again {wait}."
     if request.is_json or wants_json():

@@ -2,6 +2,7 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from ..deliveries import endpoints
+from ..pagination import Cursor, InvalidPage
 from . import bp
 from .forms import WebhookForm
 from .signin import account_required
@@ -49,8 +50,8 @@ def create_webhook():
 def webhook_page(webhook_id):
     webhook = _own_webhook(webhook_id)
     try:
-        log = endpoints.deliveries_page(g.account.id, webhook.id, starting_after=request.args.get("after"))
-    except endpoints.WebhookError:
+        log = endpoints.deliveries_page(g.account.id, webhook.id, Cursor(starting_after=request.args.get("after") or None))
+    except (endpoints.WebhookError, InvalidPage):
         abort(404)
     return render_template("keyring/webhook.html", webhook=webhook, log=log)
 

@@ -16,7 +16,7 @@ def test_create_returns_201_with_the_contact(client, auth):
     response = client.post("/v1/contacts", json={"email": "ada@example.com", "name": "Ada", "plan": "pro"}, headers=auth)
     assert response.status_code == 201
     body = response.get_json()
-    assert list(body) == ["id", "email", "name", "plan", "created_at", "updated_at"]
+    assert list(body) == ["id", "email", "name", "plan", "created_at", "updated_at", "confirmed_at"]
     assert body["id"].startswith("con_") and len(body["id"]) >= 16
     assert body["id"][4:].isalnum() and body["id"][4:] == body["id"][4:].lower()
     assert body["email"] == "ada@example.com"

@@ -52,7 +52,7 @@ def test_access_returns_every_part(client, auth):
 
 def test_access_to_an_unknown_address_holds_nothing_and_a_bad_one_is_400(client, auth):
     assert client.get("/v1/people/nobody@example.com", headers=auth).get_json() == {
-        "email": "nobody@example.com", "contacts": [], "submissions": [], "idempotent_requests": [],
+        "email": "nobody@example.com", "contacts": [], "submissions": [], "idempotent_requests": [], "spam": [],
         "deliveries": []}
     bad = client.get("/v1/people/not-an-address", headers=auth)
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_email"
@@ -74,7 +74,7 @@ def test_erasure_leaves_nothing_of_the_address_in_any_table_and_touches_nothing_
 
     answer = client.delete(f"/v1/people/{PERSON}", headers=auth)
     assert answer.status_code == 200
-    assert answer.get_json()["erased"] == {"contacts": 1, "submissions": 3, "idempotent_requests": 1, "deliveries": 0}
+    assert answer.get_json()["erased"] == {"contacts": 1, "submissions": 3, "idempotent_requests": 1, "deliveries": 0, "spam": 0}
 
     after = everything_stored(app)
     with app.app_context():
@@ -130,7 +130,7 @@ def test_an_address_with_non_ascii_letters_is_found_and_erased_wherever_json_esc
     hold_data_about(client, auth, person)
     assert len(client.get(f"/v1/people/{person}", headers=auth).get_json()["idempotent_requests"]) == 1
     erased = client.delete(f"/v1/people/{person}", headers=auth).get_json()["erased"]
-    assert erased == {"contacts": 1, "submissions": 3, "idempotent_requests": 1, "deliveries": 0}
+    assert erased == {"contacts": 1, "submissions": 3, "idempotent_requests": 1, "deliveries": 0, "spam": 0}
     leftovers = [row for rows in everything_stored(app).values() for row in rows if mentions(row, stored)]
     assert leftovers == []
 

@@ -98,7 +98,7 @@ def test_export_csv_is_safe_for_spreadsheets(owner, add_contact):
     assert response.headers["Content-Disposition"].startswith('attachment; filename="contacts-')
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0]["email"] == "ada@example.com" and rows[0]["name"] == "'=HYPERLINK(\"http://evil\")"
-    assert response.get_data(as_text=True).startswith('"id","email","created_at","updated_at","name","score"')
+    assert response.get_data(as_text=True).startswith('"id","email","created_at","updated_at","confirmed_at","name","score"')
 
 
 def test_export_json(owner, add_contact):

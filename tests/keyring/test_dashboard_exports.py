@@ -44,7 +44,7 @@ def test_csv_quotes_every_cell_so_semicolon_locales_see_one_cell(owner, post):
     post({"email": "ada@example.com", "note": ";=1+2", "other": "\n=1+2", "n": 3})
     text = owner.get("/dashboard/export/csv").get_data(as_text=True)
     header, *_ = text.splitlines()
-    assert header == '"id","email","created_at","updated_at","n","note","other"'
+    assert header == '"id","email","created_at","updated_at","confirmed_at","n","note","other"'
     # Quoted, a spreadsheet splitting on ';' cannot cut the note into a cell "=1+2".
     assert ',"3",";=1+2","\'\n=1+2"\r\n' in text
     cells = next(csv.DictReader(io.StringIO(text)))
@@ -68,7 +68,7 @@ def test_empty_exports_are_valid(owner):
     assert owner.get("/dashboard/export/json").get_json() == []
     assert owner.get("/dashboard/export/ndjson").get_data(as_text=True) == ""
     assert owner.get("/dashboard/export/csv").get_data(as_text=True).splitlines() == [
-        '"id","email","created_at","updated_at"']
+        '"id","email","created_at","updated_at","confirmed_at"']
 
 
 def test_contacts_export_is_filtered_like_the_page(owner, post):

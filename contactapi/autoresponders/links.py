@@ -1,0 +1,42 @@
+"""The signed links an autoresponse carries, each good for one purpose only (its own salt): confirm this
+contact (double opt-in), and stop this account's autoresponses to this address. The unsubscribe token names
+the address only by its digest, so no address appears in a URL."""
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+CONFIRM_SALT = "contactapi.autoresponders.confirm"
+STOP_SALT = "contactapi.autoresponders.stop"
+CONFIRM_MAX_AGE = 30 * 24 * 3600  # a confirmation link works for 30 days
+
+
+def _serializer(salt):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def confirm_url(account_id, contact_id):
+    token = _serializer(CONFIRM_SALT).dumps({"a": account_id, "c": contact_id})
+    return f"{current_app.config['BASE_URL']}/confirm/{token}"
+
+
+def contact_to_confirm(token):
+    """(account id, contact id) a confirmation token names, or None when it is not ours or too old."""
+    try:
+        named = _serializer(CONFIRM_SALT).loads(token, max_age=CONFIRM_MAX_AGE)
+        return int(named["a"]), str(named["c"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def stop_url(account_id, address_digest):
+    """The one-click unsubscribe (RFC 8058) of an autoresponse; it never expires."""
+    token = _serializer(STOP_SALT).dumps({"a": account_id, "d": address_digest})
+    return f"{current_app.config['BASE_URL']}/autoresponses/stop/{token}"
+
+
+def address_to_stop(token):
+    """(account id, address digest) an unsubscribe token names, or None when it is not ours."""
+    try:
+        named = _serializer(STOP_SALT).loads(token)
+        return int(named["a"]), str(named["d"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None

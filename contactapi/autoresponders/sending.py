@@ -1,0 +1,62 @@
+"""Queue a submission's autoresponse in the submission's own transaction (contacts.upsert's `then`), after
+every rule has agreed. A refused autoresponse never refuses the submission: it is logged, and that is all."""
+import logging
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import mailer, people
+from ..deliveries import queue
+from ..models import Autoresponder, utcnow
+from . import limits, links
+from .templates import TemplateProblem, render
+
+log = logging.getLogger(__name__)
+autoresponders = Autoresponder.__table__
+_ENABLED = select(autoresponders).where(autoresponders.c.enabled.is_(True))
+
+
+def after_submission(principal, fields, client_ip):
+    """respond(connection, contact) for a submission through principal's key: queues its autoresponse if
+    one may go. Secret keys, and an instance with AUTORESPONDERS off, never get one (no query is made)."""
+    if principal.is_secret or not current_app.config["AUTORESPONDERS"]:
+        return lambda connection, contact: None
+
+    def respond(connection, contact):
+        settings = connection.execute(_ENABLED.where(autoresponders.c.key_id == principal.key_id)).first()
+        if settings is None:
+            return
+        why_not = _queue(connection, principal, settings, contact, fields, client_ip)
+        if why_not is not None:
+            log.info("No autoresponse to contact %s (key %s): %s", contact["id"], principal.key_id, why_not)
+
+    return respond
+
+
+def _queue(connection, principal, settings, contact, fields, client_ip):
+    """Queue the autoresponse, counted by the limits; or say why it may not go (nothing is queued then)."""
+    email = contact["email"]
+    if principal.challenge is None:
+        return "the key requires no challenge"
+    if people.suppressed(principal.account_id, email, connection):
+        return "the address is suppressed (unsubscribed or erased)"
+    try:
+        subject, text, html = render(settings.subject, settings.body, email, fields)
+    except TemplateProblem as problem:
+        return f"its template failed: {problem}"
+    digest, client, now = people.address_digest(email), limits.client_digest(client_ip), utcnow()
+    why_not = limits.refusal(connection, principal.account_id, digest, client, now)
+    if why_not is not None:
+        return why_not
+    limits.record(connection, principal.account_id, digest, client, now)
+    confirm = None
+    if settings.double_opt_in and contact.get("confirmed_at") is None:
+        confirm = links.confirm_url(principal.account_id, contact["id"])
+    stop = links.stop_url(principal.account_id, digest)
+    headers = {"Reply-To": principal.owner_email, "List-Unsubscribe": f"<{stop}>",
+               "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Auto-Submitted": "auto-replied"}
+    queue(connection, mailer.outgoing(
+        email, subject or "Thank you", "autoresponse", topic="autoresponse", account_id=principal.account_id,
+        headers=headers, secret=confirm is not None, base_url=current_app.config["BASE_URL"], text=text,
+        html=html, confirm_url=confirm, unsubscribe_url=stop))
+    return None
