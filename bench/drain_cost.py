@@ -12,8 +12,7 @@ from aiosmtpd.controller import Controller
 
 from . import seed
 from .__main__ import free_port
-from .deliveries import receiver
-from .outbox_load import MailSink
+from .deliveries import MailSink, receiver
 
 
 def _queue(app, hook_url, count):
