@@ -157,6 +157,7 @@ def main(argv=None):
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="a PostgreSQL database to EMPTY and use (default: $BENCH_DATABASE_URL)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.set_defaults(profile=None)  # measure_rounds (bench/__main__.py) reads it; no profiling here
     options = parser.parse_args(argv)
     tables = []
     try:
