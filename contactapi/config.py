@@ -63,6 +63,7 @@ class Config:
     DELIVERY_EMBEDDED_WORKERS = _env_int("DELIVERY_EMBEDDED_WORKERS", 1)
     DELIVERY_POLL_INTERVAL = float(os.environ.get("DELIVERY_POLL_INTERVAL") or 1)
     DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300)
+    DELIVERY_BATCH = _env_int("DELIVERY_BATCH", 10)  # deliveries a worker claims (and records) in one transaction
     DELIVERY_RETRY_SCHEDULE = _env_seconds(
         "DELIVERY_RETRY_SCHEDULE", [60, 300, 1800, 7200, 21600, 43200, 43200, 43200, 43200, 43200])
     WEBHOOK_ALLOW_HTTP = _env_bool("WEBHOOK_ALLOW_HTTP")  # http:// webhook URLs (tests, LANs)

@@ -6,16 +6,61 @@ import logging
 import smtplib
 import socket
 import threading
+import time
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from types import SimpleNamespace
 
 from flask import current_app
 
 from ..mailer import message_of, one_line
+from .deadlines import deadline
 from .outbox import DeliveryFailed
 
 log = logging.getLogger(__name__)
+KEEP_IDLE = 15  # seconds a worker keeps an unused connection to the mail server open
+MESSAGES_PER_CONNECTION = 100  # then a new one (servers limit how many a connection may send)
+_threads = threading.local()
+
+
+def _slot():
+    """This thread's place for its open connection (a plain object: a watchdog thread can read it)."""
+    slot = getattr(_threads, "slot", None)
+    if slot is None:
+        slot = _threads.slot = SimpleNamespace(connection=None)
+    return slot
+
+
+@dataclass
+class _Connection:
+    """An open SMTP connection of one worker thread, for the settings it was opened with."""
+
+    smtp: smtplib.SMTP
+    settings: tuple
+    sent: int = 0
+    used: float = field(default_factory=time.monotonic)
+
+
+def _settings(config):
+    return tuple(config[name] for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_SSL", "MAIL_USE_TLS",
+                                           "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_TIMEOUT"))
+
+
+def close_connection(idle_for=0):
+    """Close this thread's connection to the mail server (only if unused for idle_for seconds)."""
+    slot = _slot()
+    held = slot.connection
+    if held is None or time.monotonic() - held.used < idle_for:
+        return
+    slot.connection = None
+    try:
+        held.smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        held.smtp.close()
 
 
 def _deliverable(address):
@@ -48,8 +93,9 @@ def compose(message, sender):
     return mail
 
 
-def _hang_up(smtp):
-    sock = smtp.sock
+def _hang_up(slot):
+    connection = slot.connection
+    sock = connection.smtp.sock if connection is not None else None
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)  # wakes the sending thread from a blocked read
@@ -72,26 +118,50 @@ def _failure(error):
     return DeliveryFailed(f"{type(error).__name__}: {error}")
 
 
-def _send_smtp(mail):
-    config = current_app.config
+def _open(config):
     smtp = (smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP)(timeout=config["MAIL_TIMEOUT"])
+    held = _slot().connection = _Connection(smtp, _settings(config))  # held before connecting: the deadline ends it
+    smtp.connect(config["MAIL_SERVER"], config["MAIL_PORT"])
+    if config["MAIL_USE_TLS"]:
+        smtp.starttls()
+    if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return held
+
+
+def _connection(config, ends):
+    """This thread's connection to the mail server, reset for a new message; opened when there is none usable
+    (another server, too many messages sent, or closed by the server while it waited), unless the send's
+    deadline (ends, monotonic) has passed: the watchdog would not cut a new connection off again."""
+    held = _slot().connection
+    if held is not None and (held.settings != _settings(config) or held.sent >= MESSAGES_PER_CONNECTION):
+        close_connection()
+        held = None
+    if held is not None:
+        try:
+            held.smtp.rset()
+            return held
+        except (smtplib.SMTPException, OSError):
+            close_connection()
+    if time.monotonic() >= ends:
+        raise TimeoutError("the mail server took longer than MAIL_SEND_DEADLINE")
+    return _open(config)
+
+
+def _send_smtp(mail):
+    """Send on this thread's connection, kept open for the next mail; any error closes it."""
+    config = current_app.config
+    slot = _slot()
     # MAIL_TIMEOUT bounds each read; a server dripping a byte at a time is cut off at the deadline.
-    watchdog = threading.Timer(config["MAIL_SEND_DEADLINE"], _hang_up, (smtp,))
-    watchdog.daemon = True
-    watchdog.start()
+    seconds = config["MAIL_SEND_DEADLINE"]
     try:
-        smtp.connect(config["MAIL_SERVER"], config["MAIL_PORT"])
-        if config["MAIL_USE_TLS"]:
-            smtp.starttls()
-        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(mail)
-        smtp.quit()
+        with deadline(seconds, lambda: _hang_up(slot)):
+            held = _connection(config, time.monotonic() + seconds)
+            held.smtp.send_message(mail)
+        held.sent, held.used = held.sent + 1, time.monotonic()
     except (smtplib.SMTPException, OSError) as error:
+        close_connection()
         raise _failure(error) from error
-    finally:
-        watchdog.cancel()
-        smtp.close()
 
 
 def send(claimed):

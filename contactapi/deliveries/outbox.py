@@ -25,7 +25,7 @@ _ANY_DUE = select(deliveries.c.id).where(
 ).limit(1)
 _NEXT_DUE = (
     select(deliveries).where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= bindparam("now"))
-    .order_by(deliveries.c.priority, deliveries.c.next_attempt_at).limit(1)
+    .order_by(deliveries.c.priority, deliveries.c.next_attempt_at).limit(bindparam("p_limit"))
     .with_for_update(skip_locked=True)
 )
 _HELD = (deliveries.c.id == bindparam("p_id")) & (deliveries.c.lease_token == bindparam("p_token"))
@@ -81,24 +81,31 @@ def queue(connection, *outgoing):
     ])
 
 
-def claim():
-    """The most urgent due delivery, now held by the caller for DELIVERY_LEASE seconds; None if none is due."""
+def claim_batch(limit):
+    """Up to `limit` due deliveries, most urgent first, now held by the caller for DELIVERY_LEASE seconds
+    (one write transaction for them all); [] if none is due."""
     now = utcnow()
     with read_connection() as connection:  # idle polls never take SQLite's write lock
         if connection.execute(_ANY_DUE, {"now": now}).first() is None:
-            return None
+            return []
     token = random_id("", 24)
     lease = timedelta(seconds=current_app.config["DELIVERY_LEASE"])
     with write_connection() as connection:
-        row = connection.execute(_NEXT_DUE, {"now": now}).first()
-        if row is None:
-            return None
+        rows = connection.execute(_NEXT_DUE, {"now": now, "p_limit": limit}).all()
+        if not rows:
+            return []
         connection.execute(
-            update(deliveries).where(deliveries.c.id == row.id)
+            update(deliveries).where(deliveries.c.id.in_([row.id for row in rows]))
             .values(next_attempt_at=now + lease, lease_token=token, attempts=deliveries.c.attempts + 1)
         )
-    return Claimed(row.id, row.kind, row.topic, row.payload, row.attempts + 1, token,
-                   row.account_id, row.email, row.webhook_id)
+    return [Claimed(row.id, row.kind, row.topic, row.payload, row.attempts + 1, token,
+                    row.account_id, row.email, row.webhook_id) for row in rows]
+
+
+def claim():
+    """The most urgent due delivery, now held by the caller for DELIVERY_LEASE seconds; None if none is due."""
+    claimed = claim_batch(1)
+    return claimed[0] if claimed else None
 
 
 def retry_delay(attempts):
@@ -109,27 +116,71 @@ def retry_delay(attempts):
     return schedule[attempts - 1] * random.uniform(0.8, 1.2)
 
 
-def _finish(claimed, **values):
+class Results:
+    """What a worker's attempts came to, written in one transaction by record(); each row only while the
+    writer still holds its lease (a late answer after the lease ran out and another worker took the row
+    changes nothing)."""
+
+    def __init__(self):
+        self.delivered, self.retried, self.failed, self.released = [], [], [], []
+
+    def __len__(self):
+        return len(self.delivered) + len(self.retried) + len(self.failed) + len(self.released)
+
+    def _held(self, claimed):
+        return {"p_id": claimed.id, "p_token": claimed.lease_token}
+
+    def add_delivered(self, claimed, duration_ms, status=None):
+        self.delivered.append({**self._held(claimed), "p_status": status, "p_duration": duration_ms})
+
+    def add_failure(self, claimed, failure, duration_ms):
+        """Schedule the next attempt, or mark the delivery failed; returns the seconds until it (None: failed)."""
+        delay = None if failure.permanent else retry_delay(claimed.attempts)
+        outcome = {**self._held(claimed), "p_error": str(failure)[:1000], "p_status": failure.status,
+                   "p_duration": duration_ms}
+        if delay is None:
+            self.failed.append(outcome)
+        else:
+            self.retried.append({**outcome, "p_next": utcnow() + timedelta(seconds=delay)})
+        return delay
+
+    def add_released(self, claimed):
+        """Not attempted after all (the worker is stopping, or its lease is too short for one more): due again now."""
+        self.released.append(self._held(claimed))
+
+
+_FINISH = update(deliveries).where(_HELD)
+
+
+_OUTCOME = {"last_status": bindparam("p_status"), "last_duration_ms": bindparam("p_duration")}
+_FAILURE = {**_OUTCOME, "last_error": bindparam("p_error")}
+
+
+def record(results):
+    """Write every result in one transaction."""
+    if not len(results):
+        return
+    now = utcnow()
     with write_connection() as connection:
-        connection.execute(update(deliveries).where(_HELD), {"p_id": claimed.id, "p_token": claimed.lease_token,
-                                                             "lease_token": None, **values})
+        if results.delivered:
+            connection.execute(_FINISH.values(status="delivered", finished_at=now, last_error=None, lease_token=None,
+                                              **_OUTCOME), results.delivered)
+        if results.failed:
+            connection.execute(_FINISH.values(status="failed", finished_at=now, lease_token=None, **_FAILURE),
+                               results.failed)
+        if results.retried:
+            connection.execute(_FINISH.values(next_attempt_at=bindparam("p_next"), lease_token=None, **_FAILURE),
+                               results.retried)
+        if results.released:
+            connection.execute(_FINISH.values(next_attempt_at=now, lease_token=None,
+                                              attempts=deliveries.c.attempts - 1), results.released)
 
 
 def record_delivered(claimed, duration_ms, status=None):
-    _finish(claimed, status="delivered", finished_at=utcnow(), last_error=None, last_status=status,
-            last_duration_ms=duration_ms)
-
-
-def record_failure(claimed, failure, duration_ms):
-    """Schedule the next attempt, or mark the delivery failed; returns the seconds until it (None: failed)."""
-    delay = None if failure.permanent else retry_delay(claimed.attempts)
-    now = utcnow()
-    outcome = {"last_error": str(failure)[:1000], "last_status": failure.status, "last_duration_ms": duration_ms}
-    if delay is None:
-        _finish(claimed, status="failed", finished_at=now, **outcome)
-    else:
-        _finish(claimed, next_attempt_at=now + timedelta(seconds=delay), **outcome)
-    return delay
+    """Record one delivery as delivered, on its own."""
+    results = Results()
+    results.add_delivered(claimed, duration_ms, status)
+    record(results)
 
 
 def retry_now(account_id, delivery_id):

@@ -9,10 +9,11 @@ import http.client
 import ipaddress
 import socket
 import ssl
-import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from . import deadlines
 
 TIMEOUT = 10  # seconds for the whole call
 READ_LIMIT = 4096  # bytes of the answer kept
@@ -107,19 +108,17 @@ def post(url, body, headers, allow_http=False, allow_private=False, timeout=TIME
     target = check_url(url, allow_http, allow_private)
     deadline = time.monotonic() + timeout
     sock = _connect(target, allow_private, deadline)
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _hang_up, (sock,))
-    watchdog.daemon = True
-    watchdog.start()
+    current = [sock]  # the socket to hang up: the TLS one once wrapped (wrapping detaches the plain one)
     try:
-        if target.scheme == "https":
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
-            connection = http.client.HTTPSConnection(target.host, target.port)
-        else:
-            connection = http.client.HTTPConnection(target.host, target.port)
-        connection.sock = sock
-        connection.request("POST", target.path, body=body, headers=headers)
-        response = connection.getresponse()
-        return Answer(response.status, response.read(limit))
+        with deadlines.deadline(max(0.0, deadline - time.monotonic()), lambda: _hang_up(current[0])):
+            if target.scheme == "https":
+                sock = current[0] = ssl.create_default_context().wrap_socket(sock, server_hostname=target.host)
+                connection = http.client.HTTPSConnection(target.host, target.port)
+            else:
+                connection = http.client.HTTPConnection(target.host, target.port)
+            connection.sock = sock
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+            return Answer(response.status, response.read(limit))
     finally:
-        watchdog.cancel()
-        sock.close()
+        current[0].close()

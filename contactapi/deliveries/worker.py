@@ -7,22 +7,22 @@ import time
 
 from flask import current_app
 
-from . import mail, outbox, webhooks
+from . import mail, outbox, safe_http, webhooks
 
 log = logging.getLogger(__name__)
 SENDERS = {"mail": mail, "webhook": webhooks}
 _EMBEDDED = "contactapi.delivery_workers"  # app.extensions key: this process's embedded workers
 
 
-def attempt(claimed):
-    """Send one claimed delivery and record what happened (delivered, retry later, or failed)."""
+def attempt(claimed, results):
+    """Send one claimed delivery and add what happened to results (delivered, retry later, or failed)."""
     sender = SENDERS[claimed.kind]
     started = time.monotonic()
     try:
         status = sender.send(claimed)
     except outbox.DeliveryFailed as failure:
         elapsed = int((time.monotonic() - started) * 1000)
-        delay = outbox.record_failure(claimed, failure, elapsed)
+        delay = results.add_failure(claimed, failure, elapsed)
         if delay is None:
             log.error("Could not deliver %s %s after %d attempt(s), giving up: %s",
                       claimed.id, sender.describe(claimed), claimed.attempts, failure)
@@ -30,41 +30,69 @@ def attempt(claimed):
             log.warning("Could not deliver %s %s (attempt %d), retrying in %.0f s: %s",
                         claimed.id, sender.describe(claimed), claimed.attempts, delay, failure)
         return False
-    outbox.record_delivered(claimed, int((time.monotonic() - started) * 1000), status)
+    results.add_delivered(claimed, int((time.monotonic() - started) * 1000), status)
     return True
 
 
-def run_once():
-    """Claim and attempt the most urgent due delivery; False when none was due."""
-    claimed = outbox.claim()
-    if claimed is None:
-        return False
+def _longest_send():
+    """Seconds one attempt may take at most (the mail deadline or the webhook one)."""
+    return max(current_app.config["MAIL_SEND_DEADLINE"], safe_http.TIMEOUT)
+
+
+def run_once(stop=None):
+    """Claim a batch of the most urgent due deliveries (DELIVERY_BATCH), attempt them one after the other and
+    record the results in one transaction; how many were attempted (0: none was due).
+
+    Within the lease only: once what is left of it could not cover one more attempt, or when stop is set,
+    the rest of the batch is released (due again now, for any worker) rather than sent late."""
+    held_until = time.monotonic() + current_app.config["DELIVERY_LEASE"]
+    claimed = outbox.claim_batch(current_app.config["DELIVERY_BATCH"])
+    if not claimed:
+        return 0
+    results = outbox.Results()
     try:
-        attempt(claimed)
-    except Exception:  # a bug in one delivery must not stop the worker; its lease brings it back
-        log.exception("Delivery %s broke its worker's attempt; it is retried when its lease ends", claimed.id)
-    return True
+        for n, delivery in enumerate(claimed):
+            if n and ((stop is not None and stop.is_set()) or time.monotonic() + _longest_send() >= held_until):
+                results.add_released(delivery)
+                continue
+            try:
+                attempt(delivery, results)
+            except Exception:  # a bug in one delivery must not stop the worker; its lease brings it back
+                log.exception("Delivery %s broke its worker's attempt; it is retried when its lease ends",
+                              delivery.id)
+    finally:
+        outbox.record(results)  # what was sent is recorded, even when a bug or a stop ended the batch
+    return len(claimed) - len(results.released)
 
 
 def drain():
     """Attempt deliveries until none is due; returns how many were attempted."""
     count = 0
-    while run_once():
-        count += 1
+    try:
+        while claimed := run_once():
+            count += claimed
+    finally:
+        mail.close_connection()
     return count
 
 
 def run(app, stop):
-    """Work until stop (a threading.Event) is set: deliveries while any is due, else a short nap."""
+    """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap."""
     with app.app_context():
-        interval = current_app.config["DELIVERY_POLL_INTERVAL"]
+        interval, batch = current_app.config["DELIVERY_POLL_INTERVAL"], current_app.config["DELIVERY_BATCH"]
         while not stop.is_set():
             try:
-                if not run_once():
+                attempted = run_once(stop)
+                if not attempted:
+                    mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
+                if attempted < batch:
+                    # Less than a full batch: let the next deliveries gather for a moment rather than claim
+                    # them one or two at a time (a transaction each). A full batch means a backlog: no pause.
                     stop.wait(interval)
             except Exception:  # the database went away, say: wait and try again
                 log.exception("Delivery worker could not reach the outbox; trying again")
                 stop.wait(max(interval, 5))
+        mail.close_connection()
 
 
 class _Embedded:

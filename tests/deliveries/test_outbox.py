@@ -1,10 +1,11 @@
 """The outbox's own rules: dedicated workers drain it from the command line, a lease keeps a claimed row
 from a second worker until it runs out, and an erasure forgets an address's deliveries."""
 import logging
+import threading
 
 from contactapi import accounts, deliveries, mailer
 from contactapi.database import write_transaction
-from contactapi.deliveries import outbox
+from contactapi.deliveries import outbox, worker
 from contactapi.extensions import db
 from tests.deliveries.helpers import deliveries_of
 
@@ -65,3 +66,31 @@ def test_a_persons_access_and_erasure_include_their_deliveries(app, client, make
     assert [d["type"] for d in held] == ["notification"] and held[0]["payload"]["to"] == "owner@example.com"
     assert client.delete("/v1/people/ada@example.com", headers=secret).status_code == 200
     assert [d["email"] for d in deliveries_of(app)] == ["bob@example.com"]
+
+
+def test_a_batch_is_claimed_at_once_and_a_stopping_worker_releases_what_it_did_not_send(make_app):
+    app = make_app(DELIVERY_BATCH=3)
+    for n in range(4):
+        _queue_mail(app, f"p{n}@example.com")
+    stop = threading.Event()
+    stop.set()  # asked to stop once the batch is claimed: the delivery being sent finishes, the rest go back
+    with app.app_context():
+        assert worker.run_once(stop) == 1
+    rows = deliveries_of(app)
+    assert sorted(d["status"] for d in rows) == ["delivered", "pending", "pending", "pending"]
+    assert all(d["attempts"] == 0 and d["lease_token"] is None for d in rows if d["status"] == "pending")
+    with app.app_context():
+        assert worker.drain() == 3  # released rows are due again at once, for any worker
+    assert [d["status"] for d in deliveries_of(app)] == ["delivered"] * 4
+    assert [d["attempts"] for d in deliveries_of(app)] == [1] * 4
+
+
+def test_a_batch_is_never_sent_past_its_lease(make_app):
+    app = make_app(DELIVERY_BATCH=3, DELIVERY_LEASE=1)  # shorter than one mail's deadline (MAIL_SEND_DEADLINE)
+    for n in range(3):
+        _queue_mail(app, f"p{n}@example.com")
+    with app.app_context():
+        assert worker.run_once() == 1  # the first is always attempted; the others would outlive the lease
+    rows = deliveries_of(app)
+    assert sorted(d["status"] for d in rows) == ["delivered", "pending", "pending"]
+    assert all(d["attempts"] == 0 and d["lease_token"] is None for d in rows if d["status"] == "pending")
