@@ -18,6 +18,15 @@ def _own_key(key_id):
     return key
 
 
+def _own_publishable_key(key_id):
+    """The signed-in account's publishable key: the settings that face a form's visitors have no meaning
+    for a secret key, so its id is a 404 here like an unknown one."""
+    key = _own_key(key_id)
+    if key.kind != "publishable":
+        abort(404)
+    return key
+
+
 def _back_to(key):
     return redirect(url_for("keyring.key_page", key_id=key.id), 303)
 
@@ -140,9 +149,7 @@ def set_notify(key_id):
 @bp.post("/dashboard/keys/<key_id>/visitor-pages")
 @account_required
 def edit_visitor_pages(key_id):
-    key = _own_key(key_id)
-    if key.kind != "publishable":
-        abort(404)
+    key = _own_publishable_key(key_id)
     form = VisitorPagesForm(key)
     if not form.validate():
         return _render_key(key, pages_form=form, status=400)
@@ -154,9 +161,7 @@ def edit_visitor_pages(key_id):
 @bp.post("/dashboard/keys/<key_id>/challenge")
 @account_required
 def edit_challenge(key_id):
-    key = _own_key(key_id)
-    if key.kind != "publishable":
-        abort(404)
+    key = _own_publishable_key(key_id)
     form = ChallengeForm()
     if form.validate():
         kind = None if form.kind.data == "none" else form.kind.data
@@ -173,9 +178,7 @@ def edit_challenge(key_id):
 @bp.post("/dashboard/keys/<key_id>/content-rules")
 @account_required
 def edit_content_rules(key_id):
-    key = _own_key(key_id)
-    if key.kind != "publishable":
-        abort(404)
+    key = _own_publishable_key(key_id)
     form = ContentRulesForm()
     if not form.validate():
         return _render_key(key, rules_form=form, status=400)
@@ -187,9 +190,7 @@ def edit_content_rules(key_id):
 @bp.post("/dashboard/keys/<key_id>/autoresponder")
 @account_required
 def edit_autoresponder(key_id):
-    key = _own_key(key_id)
-    if key.kind != "publishable":
-        abort(404)
+    key = _own_publishable_key(key_id)
     form = AutoresponderForm()
     if not form.validate():
         return _render_key(key, autoresponder_form=form, status=400)
