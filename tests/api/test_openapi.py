@@ -225,3 +225,22 @@ def test_a_filled_honeypot_fools_bots_on_public_keys_and_never_judges_a_backend(
     assert created.status_code == 201
     stored = client.get(f"/v1/contacts/{created.get_json()['id']}", headers=auth).get_json()
     assert stored["n"] == 1 and "_gotcha" not in stored
+
+
+def test_no_schema_gains_a_key_from_an_unquoted_comma(document):
+    """In a YAML flow mapping, `description: a, b` makes `b` a key of the schema: redocly refuses it."""
+    slips = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            if "type" in node or "$ref" in node:
+                slips.extend("/".join(path + [key]) for key in node
+                             if " " in str(key) and path[-1:] != ["properties"])
+            for key, value in node.items():
+                walk(value, path + [str(key)])
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, path + [str(index)])
+
+    walk(document, [])
+    assert slips == []
