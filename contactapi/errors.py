@@ -5,6 +5,7 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import visitors
 from .redaction import redact
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ def _http_error(error):
     message = MESSAGES.get(error.code) or error.description or error.name
     headers = dict(error.get_headers())
     headers.pop("Content-Type", None)
+    if error.code == 405 and request.method == "GET" and visitors.is_door_address(request.path) \
+            and not wants_json():
+        return visitors.form_address_page(request.referrer, headers)  # a visitor's browser, not a client
     return render_error(error.code, message, headers=headers)
 
 

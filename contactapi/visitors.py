@@ -49,11 +49,16 @@ def thank_you_page(message, back):
     return render_template("visitor/thanks.html", message=message, back=back)
 
 
-def form_address_page(referer):
+def is_door_address(path):
+    """Is this the address a form posts to (/f/<key>, /submit, /api/contact-api/)?"""
+    return path.startswith("/f/") or path in ("/submit", "/api/contact-api/")
+
+
+def form_address_page(referer, headers):
     """A visitor who opens a form's address (a followed link, a typed URL) instead of posting to it: a page in
-    their language, the same for every key, so it says nothing about which keys exist. 405 with Allow."""
+    their language, the same for every key, so it says nothing about which keys exist. 405, with Allow."""
     page = render_template("visitor/form_address.html", back=back_link(referer, None))
-    return page, 405, {"Allow": "OPTIONS, POST"}
+    return page, 405, headers
 
 
 def error_page(status, code, back):

@@ -85,3 +85,10 @@ def test_nothing_cors_for_secret_keys(client, secret_key, auth):
         preflight = client.options(path, headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"})
         assert "Access-Control-Allow-Origin" not in preflight.headers
         assert "GET" not in preflight.headers.get("Access-Control-Allow-Methods", "")
+
+
+@pytest.mark.parametrize("path", ["/f/ck_pub_anything", "/submit", "/api/contact-api/"])
+def test_every_form_door_answers_the_preflight(client, path):
+    """A door's address also shows visitors a page on GET: its preflight must still be the CORS one."""
+    preflight = client.options(path, headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == ALLOWED

@@ -82,12 +82,12 @@ def test_opening_a_doors_address_shows_the_visitor_a_page_not_an_error(client, p
     page = client.get(path, headers={"Accept": "text/html", "Accept-Language": "de",
                                      "Referer": "https://shop.example/contact"})
     text = page.get_data(as_text=True)
-    assert page.status_code == 405 and page.headers["Allow"] == "OPTIONS, POST"
+    assert page.status_code == 405 and set(page.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     assert "Das ist die Adresse eines Formulars" in text and "Zurück zur Website" in text
     assert not [word for word in OPERATOR_MENU if word in text]
 
 
 def test_a_json_caller_opening_a_doors_address_gets_the_error_shape(client):
     answer = client.get("/f/ck_pub_anything", headers={"Accept": "application/json"})
-    assert answer.status_code == 405 and answer.headers["Allow"] == "OPTIONS, POST"
+    assert answer.status_code == 405 and set(answer.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
     assert answer.get_json() == {"error": {"message": "Method not allowed.", "code": "method_not_allowed"}}
