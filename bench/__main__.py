@@ -41,6 +41,8 @@ def parse_options(argv):
     parser.add_argument("--profile", metavar="SCENARIO",
                         help="record a py-spy flame graph (SVG, in bench/out/) of the workers during every run of "
                              "the scenarios whose name contains SCENARIO (implies --only SCENARIO)")
+    parser.add_argument("--profile-format", choices=("svg", "txt"), default="svg",
+                        help="svg: a flame graph; txt: collapsed stacks with sample counts, for grep and sort")
     parser.add_argument("--big", type=int, default=1_000_000,
                         help="contacts in the big account (the deep-page scenarios read at half of it)")
     options = parser.parse_args(argv)
@@ -68,7 +70,7 @@ def run_once(server, scenario, run, options, workdir):
     if options.profile and options.profile in scenario.name:
         os.makedirs(PROFILES, exist_ok=True)
         slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")
-        svg = os.path.join(PROFILES, f"profile-{slug}-round{run + 1}.svg")
+        svg = os.path.join(PROFILES, f"profile-{slug}-round{run + 1}.{options.profile_format}")
         profiling = server.flame_graph(svg, options.duration)
         print(f"  recording {svg}", flush=True)
     with profiling:

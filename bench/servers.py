@@ -51,10 +51,12 @@ class Server:
 
     @contextmanager
     def flame_graph(self, svg_path, seconds):
-        """Record a py-spy flame graph (SVG) of the master and its workers for about seconds while the
-        block runs. py-spy needs ptrace permission on the workers (root, or kernel.yama.ptrace_scope 0)."""
+        """Record a py-spy flame graph of the master and its workers for about seconds while the block runs:
+        an SVG, or collapsed stacks (one line per stack and its sample count, for grep) when svg_path ends in
+        .txt. py-spy needs ptrace permission on the workers (root, or kernel.yama.ptrace_scope 0)."""
+        output_format = "raw" if svg_path.endswith(".txt") else "flamegraph"
         command = ["py-spy", "record", "--pid", str(self.process.pid), "--subprocesses", "--nonblocking",
-                   "--duration", str(seconds), "--format", "flamegraph", "--output", svg_path]
+                   "--duration", str(seconds), "--format", output_format, "--output", svg_path]
         bin_dir = os.path.dirname(sys.executable)
         spy = os.path.join(bin_dir, "py-spy") if os.path.exists(os.path.join(bin_dir, "py-spy")) else "py-spy"
         recorder = subprocess.Popen([spy, *command[1:]], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
