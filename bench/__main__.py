@@ -61,7 +61,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def run_once(server, scenario, run, options, workdir):
+def run_once(server, scenario, run, options, workdir, outbox=None):
     """One checked wrk run of scenario; returns (RunResult, the check's note)."""
     emails_file = os.path.join(workdir, "answered-emails.txt")
     env = {**scenario.env(run), "BENCH_EMAILS_FILE": emails_file}
@@ -83,12 +83,15 @@ def run_once(server, scenario, run, options, workdir):
             emails = answered.read().split()
         os.remove(emails_file)
     note = scenario.check(result, run, emails) if scenario.check else ""
+    if scenario.notifies and outbox is not None:
+        app, sink = outbox
+        note += "; " + checks.wait_for_deliveries(app, server, sink)
     print(f"  round {run + 1} {scenario.name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
           f"p99 {result.p99_ms:.2f} ms, server CPU {result.cpu_ms:.2f} ms/request; {note}", flush=True)
     return result, note
 
 
-def measure_rounds(pairs, options, workdir):
+def measure_rounds(pairs, options, workdir, outbox=None):
     """Every (server, scenario) once per round, options.runs rounds, so that a baseline and the scenarios
     compared with it are measured minutes apart at most. Returns ({name: [RunResult per round]}, {name: note})."""
     for server, scenario in pairs:
@@ -98,7 +101,7 @@ def measure_rounds(pairs, options, workdir):
     notes = {}
     for run in range(options.runs):
         for server, scenario in pairs:
-            result, notes[scenario.name] = run_once(server, scenario, run, options, workdir)
+            result, notes[scenario.name] = run_once(server, scenario, run, options, workdir, outbox)
             runs[scenario.name].append(result)
     return runs, notes
 
@@ -142,7 +145,7 @@ def bench_database(title, url, options):
         scenarios = [scenario for scenario in app_scenarios(app, accounts, options.sizes, postgres=postgres)
                      if not options.only or any(text in scenario.name for text in options.only)]
         runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + [(server, s) for s in scenarios],
-                                     options, workdir)
+                                     options, workdir, outbox=(app, sink))
         rss = server.peak_worker_rss_mib()
     smtp.stop()
     rows = [(scenario, Measurement(runs[scenario.name]), 1.0, None, "baseline") for scenario in baselines.values()]

@@ -106,3 +106,21 @@ def check_upsert(app, account_id, email, result, connections):
         _check_counter(session, account_id)
         db.session.remove()
     return f"{answered} answered, 1 contact, {len(kept)} submissions"
+
+
+def wait_for_deliveries(app, server, sink, timeout=300):
+    """After a write run: wait until the outbox holds nothing pending, and say how long the notifications
+    the run queued took to go out after the load stopped and what sending them cost the server."""
+    from contactapi.deliveries.models import Delivery
+
+    pending = select(func.count()).select_from(Delivery).where(Delivery.status == "pending")
+    started, cpu_before, mails_before = time.monotonic(), server.cpu_seconds(), sink.count
+    with app.app_context():
+        while (left := db.session.scalar(pending)) and time.monotonic() - started < timeout:
+            db.session.remove()
+            time.sleep(0.2)
+        db.session.remove()
+    require(not left, f"{left} deliveries still pending {timeout} s after the load")
+    seconds, sent = time.monotonic() - started, sink.count - mails_before
+    cpu = (server.cpu_seconds() - cpu_before) * 1000 / max(sent, 1)
+    return f"{sent} mails sent in the {seconds:.1f} s after the load ({cpu:.2f} ms server CPU each)"

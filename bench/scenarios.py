@@ -53,6 +53,7 @@ class Scenario:
     connections: int = CONNECTIONS
     check: Optional[Callable] = None  # (result, run index, answered emails) → a note; raises CheckFailed
     preflight: Optional[Callable] = None  # (base URL) → None; raises CheckFailed
+    notifies: bool = False  # each post queues a notification: the run waits for the outbox to empty after it
 
 
 def bare_scenarios():
@@ -131,6 +132,7 @@ def post_scenarios(app, accounts, postgres=False):
             "POST", Target(ratio=write_ratio, tail=3),
             check=lambda result, run, emails: checks.check_new_contacts(
                 app, new.id, f"new{run}", result, emails, CONNECTIONS),
+            notifies=True,
         ),
         Scenario(
             "POST same email (upsert)", "post_json.lua",
@@ -139,6 +141,7 @@ def post_scenarios(app, accounts, postgres=False):
             "POST", Target(ratio=write_ratio),
             check=lambda result, run, emails: checks.check_upsert(
                 app, same.id, f"same{run}-t0-0@bench.example", result, CONNECTIONS),
+            notifies=True,
         ),
         Scenario(
             "browser-form POST (publishable key)", "post_form.lua",
@@ -147,6 +150,7 @@ def post_scenarios(app, accounts, postgres=False):
             "POST", Target(ratio=None if postgres else 0.40),
             check=lambda result, run, emails: checks.check_new_contacts(
                 app, form.id, f"form{run}", result, emails, CONNECTIONS, form=True),
+            notifies=True,
         ),
     ]
 

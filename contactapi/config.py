@@ -64,6 +64,9 @@ class Config:
     DELIVERY_POLL_INTERVAL = float(os.environ.get("DELIVERY_POLL_INTERVAL") or 1)
     DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300)
     DELIVERY_BATCH = _env_int("DELIVERY_BATCH", 10)  # deliveries a worker claims (and records) in one transaction
+    # Embedded workers give way to the requests their process serves: a due delivery waits for a pause in
+    # them (deliveries/traffic.py), but never longer than this many seconds past its due time (0: no waiting).
+    DELIVERY_MAX_LAG = float(os.environ.get("DELIVERY_MAX_LAG") or 30)
     DELIVERY_RETRY_SCHEDULE = _env_seconds(
         "DELIVERY_RETRY_SCHEDULE", [60, 300, 1800, 7200, 21600, 43200, 43200, 43200, 43200, 43200])
     WEBHOOK_ALLOW_HTTP = _env_bool("WEBHOOK_ALLOW_HTTP")  # http:// webhook URLs (tests, LANs)

@@ -14,10 +14,11 @@ __all__ = ["HIGH", "NORMAL", "DeliveryFailed", "Outgoing", "forget_address", "qu
 
 def init_app(app):
     """Drain the outbox in the background of every process serving this app (DELIVERY_EMBEDDED_WORKERS)."""
-    from . import cli, worker
+    from . import cli, traffic, worker
 
     cli.register(app)
     if app.config["DELIVERY_EMBEDDED_WORKERS"] > 0:
+        traffic.register(app)  # the embedded workers give way to this process's requests
         # Started by the first request a process serves (gunicorn.conf.py also starts them as soon as a
         # worker boots): never at import, so `flask db upgrade` and other commands start no thread.
         app.before_request(lambda: worker.start_embedded(app))

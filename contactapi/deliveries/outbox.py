@@ -6,7 +6,7 @@ it meanwhile (on PostgreSQL the claim also skips rows another claim has locked),
 mid-send leaves the row due again when its lease runs out."""
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
@@ -58,6 +58,7 @@ class Claimed:
     account_id: int | None
     email: str | None
     webhook_id: str | None
+    due_at: datetime | None = None  # when it became due (UTC): how long it has waited
 
 
 class DeliveryFailed(Exception):
@@ -99,7 +100,7 @@ def claim_batch(limit):
             .values(next_attempt_at=now + lease, lease_token=token, attempts=deliveries.c.attempts + 1)
         )
     return [Claimed(row.id, row.kind, row.topic, row.payload, row.attempts + 1, token,
-                    row.account_id, row.email, row.webhook_id) for row in rows]
+                    row.account_id, row.email, row.webhook_id, row.next_attempt_at) for row in rows]
 
 
 def claim():

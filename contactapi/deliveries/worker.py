@@ -7,7 +7,7 @@ import time
 
 from flask import current_app
 
-from . import mail, outbox, safe_http, webhooks
+from . import mail, outbox, safe_http, traffic as requests_served, webhooks
 
 log = logging.getLogger(__name__)
 SENDERS = {"mail": mail, "webhook": webhooks}
@@ -39,12 +39,14 @@ def _longest_send():
     return max(current_app.config["MAIL_SEND_DEADLINE"], safe_http.TIMEOUT)
 
 
-def run_once(stop=None):
+def run_once(stop=None, traffic=None):
     """Claim a batch of the most urgent due deliveries (DELIVERY_BATCH), attempt them one after the other and
     record the results in one transaction; how many were attempted (0: none was due).
 
     Within the lease only: once what is left of it could not cover one more attempt, or when stop is set,
-    the rest of the batch is released (due again now, for any worker) rather than sent late."""
+    the rest of the batch is released (due again now, for any worker) rather than sent late.
+    traffic (an embedded worker's): each attempt first waits for a pause in the process's requests, at most
+    until the delivery is DELIVERY_MAX_LAG seconds late (traffic.py)."""
     held_until = time.monotonic() + current_app.config["DELIVERY_LEASE"]
     claimed = outbox.claim_batch(current_app.config["DELIVERY_BATCH"])
     if not claimed:
@@ -52,6 +54,8 @@ def run_once(stop=None):
     results = outbox.Results()
     try:
         for n, delivery in enumerate(claimed):
+            if traffic is not None:
+                traffic.wait_for_pause(stop, delivery.due_at, current_app.config["DELIVERY_MAX_LAG"])
             if n and ((stop is not None and stop.is_set()) or time.monotonic() + _longest_send() >= held_until):
                 results.add_released(delivery)
                 continue
@@ -80,9 +84,10 @@ def run(app, stop):
     """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap."""
     with app.app_context():
         interval, batch = current_app.config["DELIVERY_POLL_INTERVAL"], current_app.config["DELIVERY_BATCH"]
+        traffic = requests_served.of(app)
         while not stop.is_set():
             try:
-                attempted = run_once(stop)
+                attempted = run_once(stop, traffic)
                 if not attempted:
                     mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
                 if attempted < batch:
