@@ -14,16 +14,17 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   as null is stored as null and a nested object replaces the old one whole. PostgreSQL's `jsonb ||` reorders
   keys and SQLite's json_patch deletes null members and merges nested objects: neither is that merge.
 - Statements are built from the Table objects, so columns and Python-side defaults other features add apply.
-  SQLAlchemy cannot cache an ON CONFLICT statement (compiling one costs milliseconds), so each such statement
-  is compiled once per database into a cacheable text() with the same SQL and types (_Prepared).
-- Core on the transaction's connection, never the ORM: no unit of work, no objects loaded."""
+  Each is compiled once per database and run on the driver's cursor (driver.py): SQLAlchemy cannot cache
+  an ON CONFLICT statement (compiling one costs milliseconds), and its execution layer costs more per
+  statement than SQLite's own work. Never the ORM: no unit of work, no objects loaded."""
 import json
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, exists, literal_column, select, text, update
+from sqlalchemy import bindparam, delete, exists, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import driver
 from .addresses import normalise_email
 from .contacts import as_json
 from .database import write_connection
@@ -72,7 +73,7 @@ def _too_large():
 
 
 def _defaulted(table, given):
-    """table's columns not in given that have a Python-side default: a text() statement does not apply those,
+    """table's columns not in given that have a Python-side default: a statement run on the driver does not get those,
     so the statements below bind them (_default_binds) and upsert passes their values (_default_values)."""
     return [column for column in table.c
             if column.name not in given and column.default is not None and not column.default.is_sequence]
@@ -87,26 +88,6 @@ def _default_values(columns):
     """Each column's default now (a callable default gets no execution context: it must not need one)."""
     return {f"default_{column.table.name}_{column.name}":
             column.default.arg(None) if column.default.is_callable else column.default.arg for column in columns}
-
-
-class _Prepared:
-    """A statement SQLAlchemy cannot cache, compiled once per database into a text() it can: same SQL, the
-    bound parameters' types and the result columns' types kept. Every bound parameter must be named
-    (bindparam("p_…")): literals would compile to anonymous ones that text() cannot name."""
-
-    def __init__(self, build, columns):
-        self.build, self.columns, self.by_dialect = build, columns, {}
-
-    def __call__(self, connection):
-        dialect = connection.dialect
-        prepared = self.by_dialect.get(dialect.name)
-        if prepared is None:
-            named = type(dialect)(paramstyle="named")  # :name placeholders, which text() reads back
-            compiled = self.build(dialect.name).compile(dialect=named)
-            binds = [bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()]
-            sql = compiled.string.replace("::", r"\:\:")  # PostgreSQL's casts, which text() would read as binds
-            prepared = self.by_dialect[dialect.name] = text(sql).bindparams(*binds).columns(*self.columns)
-        return prepared
 
 
 _CONTACT_VALUES = {
@@ -154,13 +135,14 @@ def _insert_count_and_record(dialect_name):
     return select(*upserted.c).add_cte(counted, recorded)
 
 
-_INSERT_OR_LOCK = _Prepared(_insert_or_lock, contacts.c)
-_INSERT_COUNT_AND_RECORD = _Prepared(_insert_count_and_record, contacts.c)
-_COUNT_NEW = (
+_INSERT_OR_LOCK = driver.Statement(_insert_or_lock, contacts.c)
+_INSERT_COUNT_AND_RECORD = driver.Statement(_insert_count_and_record, contacts.c)
+_COUNT_NEW = driver.Statement(
     update(accounts).where(accounts.c.id == bindparam("p_account"))
     .values(contact_count=accounts.c.contact_count + 1)
 )
-_RECORD = submissions.insert().values(_SUBMISSION_VALUES)
+_RECORD = driver.Statement(submissions.insert().values(
+    {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES))}))
 _OVERWRITE = (
     update(contacts).where(contacts.c.id == bindparam("p_contact"))
     .values(fields=bindparam("p_fields", type_=contacts.c.fields.type),
@@ -172,7 +154,8 @@ _PRUNE = delete(submissions).where(submissions.c.id.in_(
     .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()).offset(bindparam("p_keep"))
     .scalar_subquery()
 ))
-_OVERWRITE_AND_PRUNE = _PRUNE.add_cte(_OVERWRITE.cte("overwritten"))  # PostgreSQL: one statement
+_OVERWRITE_AND_PRUNE = driver.Statement(_PRUNE.add_cte(_OVERWRITE.cte("overwritten")))  # PostgreSQL: one statement
+_OVERWRITE, _PRUNE = driver.Statement(_OVERWRITE), driver.Statement(_PRUNE)
 
 
 def _update_existing(connection, contact, fields, keep_fields_when_full, params):
@@ -182,14 +165,14 @@ def _update_existing(connection, contact, fields, keep_fields_when_full, params)
     if not _fits(merged):
         if not keep_fields_when_full:
             raise _too_large()
-        connection.execute(_PRUNE, params)
+        driver.execute(connection, _PRUNE, params)
         return contact
     params["p_fields"] = merged
     if connection.dialect.name == "postgresql":
-        connection.execute(_OVERWRITE_AND_PRUNE, params)
+        driver.execute(connection, _OVERWRITE_AND_PRUNE, params)
     else:
-        connection.execute(_OVERWRITE, params)
-        connection.execute(_PRUNE, params)
+        driver.execute(connection, _OVERWRITE, params)
+        driver.execute(connection, _PRUNE, params)
     return {**contact, "fields": merged, "updated_at": params["p_now"]}
 
 
@@ -214,13 +197,13 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     }
     with write_connection() as connection:
         if connection.dialect.name == "postgresql":
-            row = connection.execute(_INSERT_COUNT_AND_RECORD(connection), params).one()
+            [contact] = driver.execute(connection, _INSERT_COUNT_AND_RECORD, params)
         else:
-            row = connection.execute(_INSERT_OR_LOCK(connection), params).one()
-            if row.id == params["p_id"]:
-                connection.execute(_COUNT_NEW, params)
-            connection.execute(_RECORD, {**params, "p_contact": row.id})
-        contact, created = dict(row._mapping), row.id == params["p_id"]
+            [contact] = driver.execute(connection, _INSERT_OR_LOCK, params)
+            if contact["id"] == params["p_id"]:
+                driver.execute(connection, _COUNT_NEW, params)
+            driver.execute(connection, _RECORD, {**params, "p_contact": contact["id"]})
+        created = contact["id"] == params["p_id"]
         if not created:
             contact = _update_existing(connection, contact, fields, keep_fields_when_full, params)
         if then is not None:

@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.engine import Connection
 
+from .. import driver
 from ..database import read_connection, write_connection
 from ..ids import random_id
 from ..models import utcnow
@@ -69,12 +71,22 @@ class DeliveryFailed(Exception):
         self.permanent, self.status = permanent, status
 
 
+_QUEUED = ("id", "account_id", "kind", "topic", "email", "webhook_id", "priority", "payload", "status",
+           "attempts", "next_attempt_at", "created_at")
+# Every submission queues its notification: straight to the driver (driver.py), every column given.
+_QUEUE = driver.Statement(deliveries.insert().values({name: bindparam(name, type_=deliveries.c[name].type)
+                                                      for name in _QUEUED}))
+
+
 def queue(connection, *outgoing):
     """Write the deliveries inside the caller's open transaction (a Connection or a Session)."""
     if not outgoing:
         return
+    if not isinstance(connection, Connection):  # a Session
+        connection.flush()  # what the session holds first: a delivery may refer to it
+        connection = connection.connection()
     now = utcnow()
-    connection.execute(deliveries.insert(), [
+    driver.execute_many(connection, _QUEUE, [
         {"id": o.id, "account_id": o.account_id, "kind": o.kind, "topic": o.topic, "email": o.email,
          "webhook_id": o.webhook_id, "priority": o.priority, "payload": o.payload, "status": "pending",
          "attempts": 0, "next_attempt_at": now, "created_at": now}
