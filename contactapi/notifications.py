@@ -5,7 +5,7 @@ import json
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import mailer, recipients
+from . import audience, mailer
 from .deliveries import events, queue
 
 UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
@@ -64,13 +64,15 @@ def after_submission(principal, fields, mail_owner=True, subject=None, reply_to=
     """The `then` of storage.upsert for a submission through principal's key: queues its deliveries.
 
     mail_owner=False skips the notification (a form's not_email_sent); subject, reply_to and from_name
-    are the form's own values for the owner's mail, when it sent them."""
+    are the form's own values for the owner's mail, when it sent them. heard_by: the submission's
+    audience.Audience, when the caller has read it already."""
 
-    def queue_deliveries(connection, contact, created, submission_id):
-        outgoing = events.for_submission(connection, principal.account_id, contact, created, fields,
+    def queue_deliveries(connection, contact, created, submission_id, heard_by=None):
+        heard_by = heard_by or audience.of_key(connection, principal.account_id, principal.key_id)
+        outgoing = events.for_submission(heard_by.webhooks, principal.account_id, contact, created, fields,
                                          principal.key_id, submission_id)
         if mail_owner and principal.notify:
-            for to in [principal.owner_email, *recipients.confirmed_emails(connection, principal.key_id)]:
+            for to in [principal.owner_email, *heard_by.recipients]:
                 outgoing.append(owner_mail(principal, contact, fields, created, subject, reply_to, from_name, to))
         queue(connection, *outgoing)
 

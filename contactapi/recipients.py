@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 
 from . import deliveries, mailer
 from .addresses import normalise_email
@@ -17,9 +17,6 @@ SALT = "contactapi.recipient"
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # a confirmation link works for a week
 MAX_PER_KEY = 10
 recipients = NotificationRecipient.__table__
-_CONFIRMED = select(recipients.c.email).where(
-    recipients.c.key_id == bindparam("p_key"), recipients.c.confirmed_at.is_not(None)
-)
 
 
 class RecipientRefused(ValueError):
@@ -86,7 +83,3 @@ def remove(key_id, recipient_id):
     with write_transaction() as session:
         session.execute(delete(recipients).where(recipients.c.id == recipient_id, recipients.c.key_id == key_id))
 
-
-def confirmed_emails(connection, key_id):
-    """The confirmed extra recipients of a key (read in the caller's transaction)."""
-    return [row.email for row in connection.execute(_CONFIRMED, {"p_key": key_id})]

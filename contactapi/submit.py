@@ -7,7 +7,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
 
-from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
+from . import audience, challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
 from .addresses import normalise_email
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
@@ -189,8 +189,9 @@ def store(principal, email, fields, source, controls, client_ip=None, also=None)
     def then(connection, contact, created, submission_id):
         if also is not None:
             also(connection)
-        notify(connection, contact, created, submission_id)
-        respond(connection, contact)
+        heard_by = audience.of_key(connection, principal.account_id, principal.key_id)  # one read for both
+        notify(connection, contact, created, submission_id, heard_by)
+        respond(connection, contact, heard_by)
 
     try:
         return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,

@@ -17,12 +17,15 @@ _ENABLED = select(autoresponders).where(autoresponders.c.enabled.is_(True))
 
 
 def after_submission(principal, fields, client_ip):
-    """respond(connection, contact) for a submission through principal's key: queues its autoresponse if
-    one may go. Secret keys, and an instance with AUTORESPONDERS off, never get one (no query is made)."""
+    """respond(connection, contact, heard_by) for a submission through principal's key: queues its
+    autoresponse if one may go (heard_by, the submission's audience.Audience, saves a query when the key has
+    no autoresponder). Secret keys, and an instance with AUTORESPONDERS off, never get one (no query is made)."""
     if principal.is_secret or not current_app.config["AUTORESPONDERS"]:
-        return lambda connection, contact: None
+        return lambda connection, contact, heard_by=None: None
 
-    def respond(connection, contact):
+    def respond(connection, contact, heard_by=None):
+        if heard_by is not None and not heard_by.autoresponder:
+            return
         settings = connection.execute(_ENABLED.where(autoresponders.c.key_id == principal.key_id)).first()
         if settings is None:
             return

@@ -27,8 +27,8 @@ def _listening(connection, account_id):
 
 
 def _outgoing(listening, account_id, event_type, data):
-    """One webhook delivery per listening webhook that subscribed to event_type."""
-    wanted = [row.id for row in listening if event_type in row.events]
+    """One webhook delivery per listening webhook ((id, events) pairs) that subscribed to event_type."""
+    wanted = [webhook_id for webhook_id, events in listening if event_type in events]
     if not wanted:
         return []
     body = envelope(event_type, data)
@@ -42,10 +42,9 @@ def queue_event(connection, account_id, event_type, data):
     queue(connection, *_outgoing(_listening(connection, account_id), account_id, event_type, data))
 
 
-def for_submission(connection, account_id, contact, created, fields, key_id, submission_id):
+def for_submission(listening, account_id, contact, created, fields, key_id, submission_id):
     """submission.created (the contact as stored, the submission as sent, the key id), then contact.created
-    or contact.updated."""
-    listening = _listening(connection, account_id)
+    or contact.updated, for the account's listening webhooks (audience.py)."""
     if not listening:
         return []
     sent = {"id": submission_id, "fields": {"email": contact["email"], **fields}}
