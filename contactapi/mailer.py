@@ -1,5 +1,6 @@
-"""Mail from templates (text + HTML), rendered when it is queued: the outbox stores what to send and a
-worker sends it later (deliveries/mail.py), so no request ever waits on a mail server."""
+"""Mail from templates (text + HTML), rendered when it is sent: the outbox stores what the mail says (to,
+subject, headers, sender name) and what renders its bodies (a template name and a JSON context), and a worker
+renders and sends it later (deliveries/mail.py). No request waits on a mail server or on rendering."""
 import json
 
 from flask import render_template
@@ -8,6 +9,7 @@ from . import sealed
 from .deliveries.outbox import NORMAL, Outgoing
 
 SUBJECT_LENGTH = 120
+ENVELOPE = ("to", "from_name", "subject", "headers")  # a message besides its bodies, stored as is (not rendered)
 
 
 def one_line(text, limit=SUBJECT_LENGTH):
@@ -16,28 +18,30 @@ def one_line(text, limit=SUBJECT_LENGTH):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render(to, subject, template, headers=None, from_name=None, **context):
-    """The message whose bodies are templates/email/<template>.txt and .html, as the outbox stores it.
-    from_name: who the mail is from, shown before our sender address ("Ada via contactapi")."""
-    return {
-        "to": to,
-        "from_name": one_line(from_name, 80) if from_name else None,
-        "subject": one_line(subject),
-        "headers": {name: one_line(value, 2000) for name, value in (headers or {}).items()},
-        "text": render_template(f"email/{template}.txt", **context),
-        "html": render_template(f"email/{template}.html", **context),
-    }
+def render(template, context):
+    """The bodies of templates/email/<template>.txt and .html. Only an app context is needed (the worker has
+    no request): templates get every link ready-made in context, never through url_for."""
+    return {"text": render_template(f"email/{template}.txt", **context),
+            "html": render_template(f"email/{template}.html", **context)}
 
 
 def outgoing(to, subject, template, *, topic, account_id=None, about=None, priority=NORMAL, secret=False,
              headers=None, from_name=None, **context):
-    """A mail delivery to queue. secret: the mail carries a link that works, so the stored copy is sealed.
+    """A mail delivery to queue, rendered by the worker that sends it: context must be plain JSON values.
+    from_name: who the mail is from, shown before our sender address ("Ada via contactapi").
+    secret: the mail carries a link that works, so the stored copy is sealed (only to and subject in clear).
     about: the address the mail concerns, if not the recipient (an erasure of that person deletes it)."""
-    message = render(to, subject, template, headers, from_name, **context)
-    payload = {"to": to, "sealed": sealed.seal(json.dumps(message))} if secret else message
+    stored = {"to": to, "from_name": one_line(from_name, 80) if from_name else None, "subject": one_line(subject),
+              "headers": {name: one_line(value, 2000) for name, value in (headers or {}).items()},
+              "template": template, "context": context}
+    payload = {"to": to, "subject": stored["subject"], "sealed": sealed.seal(json.dumps(stored))} if secret else stored
     return Outgoing("mail", topic, payload, account_id=account_id, email=about or to, priority=priority)
 
 
 def message_of(payload):
-    """The message a mail delivery's payload holds (opening a sealed one)."""
-    return json.loads(sealed.unseal(payload["sealed"])) if "sealed" in payload else payload
+    """The message a mail delivery's payload holds (opening a sealed one, rendering its bodies): to, from_name,
+    subject, headers, text and html. Earlier releases queued them rendered already: those are sent as they are."""
+    stored = json.loads(sealed.unseal(payload["sealed"])) if "sealed" in payload else payload
+    if "template" not in stored:
+        return stored
+    return {**{name: stored[name] for name in ENVELOPE}, **render(stored["template"], stored["context"])}

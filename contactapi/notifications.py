@@ -1,6 +1,7 @@
 """What a stored submission causes: the owner's notification email (when the key's flag is on) and the
 account's webhook events, all queued in the submission's own transaction (storage.upsert's `then`)."""
 import json
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -11,13 +12,20 @@ from .deliveries import events, queue
 UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
 
 
-def _unsubscribe_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+def _unsubscribe_serializer(secret_key=None):
+    return URLSafeSerializer(secret_key or current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+@lru_cache(maxsize=1024)
+def _unsubscribe_token(secret_key, key_id):
+    # The same for every mail of a key (no timestamp in it): signed once per key, not once per submission.
+    return _unsubscribe_serializer(secret_key).dumps({"key": key_id})
 
 
 def unsubscribe_url(key_id):
     """The one-click link (RFC 8058) that turns this key's notifications off; it never expires."""
-    return f"{current_app.config['BASE_URL']}/unsubscribe/{_unsubscribe_serializer().dumps({'key': key_id})}"
+    config = current_app.config
+    return f"{config['BASE_URL']}/unsubscribe/{_unsubscribe_token(config['SECRET_KEY'], key_id)}"
 
 
 def key_to_unsubscribe(token):
@@ -51,11 +59,13 @@ def owner_mail(principal, contact, fields, created, subject=None, reply_to=None,
     unsubscribe = unsubscribe_url(principal.key_id)
     headers = {"Reply-To": reply_to or contact["email"], "List-Unsubscribe": f"<{unsubscribe}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    # Rendered by the worker that sends it, from this JSON: only what the template shows of the contact.
     return mailer.outgoing(
         to or principal.owner_email, subject_for(contact, fields, subject), "notification",
         topic="notification", account_id=principal.account_id, about=contact["email"], headers=headers,
-        contact=contact, fields=[(name, _shown(value)) for name, value in fields.items()], created=created,
-        key_id=principal.key_id, base_url=base_url, from_name=from_name,
+        contact={"id": contact["id"], "email": contact["email"]}, created=created,
+        fields=[(name, _shown(value)) for name, value in fields.items()], key_id=principal.key_id,
+        base_url=base_url, from_name=from_name,
         contact_url=f"{base_url}/dashboard/contacts/{contact['id']}", unsubscribe_url=unsubscribe,
     )
 

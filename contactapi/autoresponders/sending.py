@@ -58,6 +58,8 @@ def _queue(connection, principal, settings, contact, fields, client_ip):
     stop = links.stop_url(principal.account_id, digest)
     headers = {"Reply-To": principal.owner_email, "List-Unsubscribe": f"<{stop}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Auto-Submitted": "auto-replied"}
+    # html is the owner's body rendered with autoescape (Markup); stored as plain JSON text, the mail's
+    # template marks it safe again.
     queue(connection, mailer.outgoing(
         email, subject or "Thank you", "autoresponse", topic="autoresponse", account_id=principal.account_id,
         headers=headers, secret=confirm is not None, base_url=current_app.config["BASE_URL"], text=text,

@@ -64,6 +64,7 @@ def test_a_persons_access_and_erasure_include_their_deliveries(app, client, make
                 headers={"Authorization": f"Bearer {publishable}", "Origin": "https://example.com"})
     held = client.get("/v1/people/ada@example.com", headers=secret).get_json()["deliveries"]
     assert [d["type"] for d in held] == ["notification"] and held[0]["payload"]["to"] == "owner@example.com"
+    assert held[0]["payload"]["subject"] == "New submission from ada@example.com"
     assert client.delete("/v1/people/ada@example.com", headers=secret).status_code == 200
     assert [d["email"] for d in deliveries_of(app)] == ["bob@example.com"]
 
