@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import checkpoints
 from .extensions import db
 
 _IMMEDIATE = "contactapi_immediate"
@@ -60,7 +61,8 @@ def configure_engine(app, engine, busy_timeout):
     if engine.dialect.name != "sqlite":
         return
     if engine.url.database not in (None, "", ":memory:"):
-        app.extensions[_TURNS] = _WriterTurns(os.path.abspath(engine.url.database))
+        turns = app.extensions[_TURNS] = _WriterTurns(os.path.abspath(engine.url.database))
+        checkpoints.register(app, engine, os.path.abspath(engine.url.database), turns.turn)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -69,6 +71,7 @@ def configure_engine(app, engine, busy_timeout):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoints.SAFETY_NET_PAGES}")  # see checkpoints.py
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
@@ -93,6 +96,7 @@ def write_connection():
         connection.execution_options(**{_IMMEDIATE: True})
         with connection.begin():
             yield connection
+    checkpoints.after_commit(current_app)
 
 
 @contextmanager
@@ -125,6 +129,7 @@ def write_transaction():
         except BaseException:
             session.rollback()
             raise
+    checkpoints.after_commit(current_app)
 
 
 def insert_statement(table):
