@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, deliveries, ratelimits, redaction, search, visitors
+from . import database, deliveries, ratelimits, redaction, search, sessions, visitors
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import babel, csrf, db, limiter, mail, migrate
@@ -29,6 +29,7 @@ def create_app(config=None, overrides=None):
     register_logging(app)
     register_proxy_fix(app)
     app.json.sort_keys = False  # contacts keep the field order they were sent in
+    app.session_interface = sessions.CookieSessionInterface()
     register_extensions(app)
     redaction.register(app)
     register_blueprints(app)
