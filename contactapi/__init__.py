@@ -6,10 +6,10 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, deliveries, ratelimits, redaction, search, sessions, visitors
+from . import database, deliveries, ratelimits, redaction, schema_migrations, search, sessions, visitors
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
-from .extensions import babel, csrf, db, limiter, mail, migrate
+from .extensions import babel, csrf, db, limiter, mail
 from .security import register_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -80,7 +80,8 @@ def register_extensions(app):
     db.init_app(app)
     with app.app_context():
         database.configure_engine(app, db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), include_name=search.managed_by_models)
+    schema_migrations.init_app(app, db, directory=os.path.join(ROOT, "migrations"),
+                               include_name=search.managed_by_models)
     mail.init_app(app)
     csrf.init_app(app)
     # The pages a form's visitor sees speak the visitor's language (Accept-Language); catalogs are

@@ -1,12 +1,12 @@
 """How the app talks to its database: SQLite tuning, atomic writes, and connections for hot reads."""
 import fcntl
+import importlib
 import os
 import threading
 from contextlib import contextmanager, nullcontext
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import checkpoints
 from .extensions import db
@@ -132,7 +132,12 @@ def write_transaction():
     checkpoints.after_commit(current_app)
 
 
+def dialect_module(name):
+    """sqlalchemy.dialects.<name>, for its INSERT … ON CONFLICT. Looked up by the engine's dialect, never
+    imported at startup: the PostgreSQL dialect alone is about 2 MB resident that a SQLite worker never uses."""
+    return importlib.import_module(f"sqlalchemy.dialects.{name}")
+
+
 def insert_statement(table):
     """An INSERT for this database's dialect, with on_conflict_do_nothing available."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return dialect_module(db.session.get_bind().dialect.name).insert(table)

@@ -1,11 +1,11 @@
 """Secrets we must use again later (webhook signing secrets, CAPTCHA secrets, links waiting in the outbox),
 stored encrypted: Fernet with keys derived from SECRET_KEY, and still readable under SECRET_KEY_FALLBACKS
-so an operator can rotate SECRET_KEY without losing them."""
+so an operator can rotate SECRET_KEY without losing them.
+
+`cryptography` is imported by the functions that use it: about 6.5 MB resident, which a worker that only
+saves contacts and sends plain notifications never needs."""
 import base64
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 _INFO = b"contactapi sealed secrets v1"
@@ -17,16 +17,23 @@ class Unreadable(ValueError):
 
 def derived_key(secret_key, info):
     """32 bytes for one purpose (info), derived from a SECRET_KEY with HKDF: never the key itself."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     key = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
 
 
 def _fernet(secret_key):
+    from cryptography.fernet import Fernet
+
     return Fernet(base64.urlsafe_b64encode(derived_key(secret_key, _INFO)))
 
 
 def _keys():
     """SECRET_KEY first (it seals), then each fallback (they only open)."""
+    from cryptography.fernet import MultiFernet
+
     config = current_app.config
     return MultiFernet([_fernet(k) for k in [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]])
 
@@ -38,6 +45,8 @@ def seal(text):
 
 def unseal(sealed):
     """The text seal() was given; Unreadable if no configured key opens it."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _keys().decrypt(sealed.encode("ascii")).decode("utf-8")
     except InvalidToken:

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, exists, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import driver
 from .addresses import normalise_email
 from .contacts import as_json
-from .database import write_connection
+from .database import dialect_module, write_connection
 from .ids import random_id
 from .models import Account, Contact, Submission, utcnow
 
@@ -107,7 +106,7 @@ _DEFAULTED = _defaulted(contacts, _CONTACT_VALUES) + _defaulted(submissions, _SU
 
 def _insert_or_lock(dialect_name):
     """INSERT the contact; on conflict lock the existing row and return it as it is (updated_at = itself)."""
-    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(contacts)
+    insert = dialect_module(dialect_name).insert(contacts)
     return (
         insert.values({**_CONTACT_VALUES, **_default_binds(_defaulted(contacts, _CONTACT_VALUES))})
         .on_conflict_do_update(index_elements=[contacts.c.account_id, contacts.c.email],

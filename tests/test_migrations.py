@@ -250,3 +250,18 @@ def test_0010_keeps_every_contact_of_a_0001_database_unconfirmed(previous_releas
     downgrade(revision="0009")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 2
+
+
+def test_flask_db_upgrade_through_the_apps_own_cli(tmp_path):
+    # `flask db …` is the app's stand-in group (schema_migrations.py), which loads flask_migrate's when run.
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/cli.sqlite3"})
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["--help"])
+    assert "db" in listed.output and "Perform database migrations." in listed.output
+    assert "upgrade" in runner.invoke(args=["db", "--help"]).output
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=["db", "current"]).exit_code == 0
+    with app.app_context():
+        assert {"accounts", "api_keys", "contacts", "deliveries"} <= set(db.inspect(db.engine).get_table_names())
+        db.engine.dispose()

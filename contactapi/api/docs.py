@@ -3,7 +3,6 @@ from functools import cache
 
 from flask import Blueprint, current_app, render_template
 
-from . import reference
 from .openapi import document
 
 bp = Blueprint("docs", __name__)
@@ -11,7 +10,10 @@ bp = Blueprint("docs", __name__)
 
 @cache
 def _reference(base_url):
-    """Built once per process: the document never changes while it runs."""
+    """Built once per process: the document never changes while it runs. The reference module (and
+    markdown-it with it) is imported here, by the workers that serve /docs, not by every worker at startup."""
+    from . import reference
+
     return reference.build(document(base_url))
 
 

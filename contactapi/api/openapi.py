@@ -2,7 +2,6 @@
 from functools import cache
 from pathlib import Path
 
-import yaml
 from flask import current_app
 
 from . import bp
@@ -12,7 +11,10 @@ DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
 
 @cache
 def _parsed():
-    """The YAML document, read and parsed once per process."""
+    """The YAML document, read and parsed once per process (PyYAML imported here, by the few workers
+    that serve the document: it is not needed to save or read contacts)."""
+    import yaml
+
     with DOCUMENT_PATH.open(encoding="utf-8") as source:
         return yaml.safe_load(source)
 

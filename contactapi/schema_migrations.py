@@ -1,0 +1,56 @@
+"""Flask-Migrate (`flask db …`, flask_migrate.upgrade()) set up without importing it until a migration runs.
+
+Importing flask_migrate imports Alembic, which imports Mako, which imports Pygments: about 9 MB resident in
+every web worker, which never migrates (the operator runs `flask db upgrade` in a process of its own). So the
+app holds two stand-ins: a `db` command group that loads the real one when it is run or listed, and an
+app.extensions["migrate"] that makes the real Migrate the first time anything reads it."""
+import click
+
+
+def init_app(app, db, **options):
+    """What Migrate(app, db, **options) would do, deferred (options are Migrate's: directory, include_name…)."""
+    app.extensions["migrate"] = _DeferredConfig(app, db, options)
+    app.cli.add_command(_DeferredGroup(app), "db")
+
+
+def _real_config(app):
+    """The real Migrate on app, made once: it replaces both stand-ins with its own config and `db` group."""
+    config = app.extensions["migrate"]
+    if isinstance(config, _DeferredConfig):
+        from flask_migrate import Migrate  # Alembic: imported only by a process that migrates (see above)
+
+        Migrate(app, config.db, **config.options)
+    return app.extensions["migrate"]
+
+
+class _DeferredConfig:
+    """Stands for flask_migrate's config in app.extensions["migrate"]; reading any of it makes the real one."""
+
+    def __init__(self, app, db, options):
+        self.app, self.db, self.options = app, db, options
+
+    def __getattr__(self, name):  # only for what this class does not hold: .migrate, .directory, …
+        return getattr(_real_config(self.app), name)
+
+
+class _DeferredGroup(click.Group):
+    """`flask db`: hands the command line over to flask_migrate's own group, loaded at that moment."""
+
+    def __init__(self, app):
+        super().__init__("db", help="Perform database migrations.")
+        self.app = app
+
+    def _real(self):
+        _real_config(self.app)
+        from flask_migrate.cli import db as group
+
+        return group
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        return self._real().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx):
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx, cmd_name):
+        return self._real().get_command(ctx, cmd_name)
