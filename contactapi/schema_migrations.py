@@ -17,7 +17,8 @@ def _real_config(app):
     """The real Migrate on app, made once: it replaces both stand-ins with its own config and `db` group."""
     config = app.extensions["migrate"]
     if isinstance(config, _DeferredConfig):
-        from flask_migrate import Migrate  # Alembic: imported only by a process that migrates (see above)
+        # Alembic: imported only by a process that migrates (see above)
+        from flask_migrate import Migrate
 
         Migrate(app, config.db, **config.options)
     return app.extensions["migrate"]
