@@ -27,17 +27,25 @@ def _emptied(url):
     return url
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="a PostgreSQL database to run on, emptied first (default: a SQLite file)")
-    url = parser.parse_args().database_url
-    url = _emptied(url) if url else "sqlite:///" + tempfile.mkdtemp() + "/b.sqlite3"
+def migrated_app(url=None):
+    """The app as these measurements run it (production config, rate limits counted but never reached, no
+    delivery threads) on url, migrated; url None: a new SQLite file."""
+    url = url or "sqlite:///" + tempfile.mkdtemp() + "/b.sqlite3"
     app = create_app(ProductionConfig, {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
                                         "RATELIMIT_SECRET_KEY": "1000000/minute", "RATELIMIT_PUBLIC_IP": "1000000/minute",
                                         "DELIVERY_EMBEDDED_WORKERS": 0})
     logging.getLogger("alembic").setLevel(logging.ERROR)
     with app.app_context():
         upgrade()
+    return app
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a PostgreSQL database to run on, emptied first (default: a SQLite file)")
+    url = parser.parse_args().database_url
+    app = migrated_app(_emptied(url) if url else None)
+    with app.app_context():
         account = accounts.get_or_create_account("o@example.com")
         _k, raw = keys.create_key(account, "secret")
         db.session.remove()

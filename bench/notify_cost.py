@@ -2,27 +2,19 @@
 against one whose owner is not (what queuing the notification adds to the submission's request), in one
 process as bench/inprocess.py measures it: test client, SQLite file, production config, no delivery threads,
 best of 5 rounds of 400 requests each, the two keys' rounds taken in turn so both see the same machine."""
-import logging
-import tempfile
 import time
 
-from flask_migrate import upgrade
-
-from contactapi import accounts, create_app, keys
-from contactapi.config import ProductionConfig
+from contactapi import accounts, keys
 from contactapi.extensions import db
+
+from .inprocess import migrated_app
 
 ROUNDS, N = 5, 400
 
 
 def main():
-    url = "sqlite:///" + tempfile.mkdtemp() + "/b.sqlite3"
-    app = create_app(ProductionConfig, {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
-                                        "RATELIMIT_SECRET_KEY": "1000000/minute", "RATELIMIT_PUBLIC_IP": "1000000/minute",
-                                        "DELIVERY_EMBEDDED_WORKERS": 0})
-    logging.getLogger("alembic").setLevel(logging.ERROR)
+    app = migrated_app()
     with app.app_context():
-        upgrade()
         account = accounts.get_or_create_account("o@example.com")
         raws = {notify: keys.create_key(account, "secret", notify=notify)[1] for notify in (True, False)}
         db.session.remove()
