@@ -156,6 +156,16 @@ def test_a_30_kb_line_arrives_whole_with_no_line_over_998_octets(mail_app, make_
     assert [d["status"] for d in deliveries_of(mail_app)] == ["delivered"]
 
 
+def test_a_message_that_looks_like_a_mime_boundary_arrives_whole(mail_app, make_key):
+    key = make_key(kind="publishable")
+    message = "before\n--=_00000000000000000000000000000000\n--=_ and =_ and ==_\nafter"
+    assert post(mail_app, key, email="a@example.com", message=message).status_code == 201
+    [mail] = mail_app.inbox.messages
+    assert mail.get_content_type() == "multipart/alternative" and len(mail.get_payload()) == 2
+    assert message in Inbox.text_of(mail).replace("\r\n", "\n")
+    assert "--=_ and =_ and ==_" in Inbox.html_of(mail)
+
+
 def test_the_owner_replies_to_the_submitter_and_the_link_goes_to_the_contact(mail_app, make_key):
     key = make_key(kind="publishable")
     contact_id = post(mail_app, key, email="ada@example.com", message="Hi").get_json()["id"]
