@@ -92,7 +92,9 @@ def write_connection():
 
     For hot paths written in SQLAlchemy Core: it skips the ORM session's bookkeeping. The request's
     session, if it has a transaction open, is left alone (SQLite's WAL lets its reader stay)."""
-    with _writer_turn(), db.engine.connect() as connection:
+    # The pooled connection is taken (and later given back) outside the writers' turn: only the transaction
+    # itself holds up the other writers.
+    with db.engine.connect() as connection, _writer_turn():
         connection.execution_options(**{_IMMEDIATE: True})
         with connection.begin():
             yield connection
