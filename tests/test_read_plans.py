@@ -2,11 +2,12 @@
 and with TEST_DATABASE_URL on PostgreSQL): a cursor page starts its index range at the cursor row's
 created_at (an index condition, not a filter) and nothing is sorted, so a page costs the same at any depth.
 
-On PostgreSQL the statement is checked as psycopg runs it once it has prepared it: a generic plan, with
-the parameters unknown to the planner. The test tables are tiny, and once analyzed, reading one whole and
-sorting it is rightly the cheaper plan; so those plans are made costly (enable_seqscan and the like off),
-which leaves the question asked: can the statement walk the index in its order from the cursor? (A sort
-still shows when it cannot: off only makes it costly.) A large table's plans were checked by hand.)"""
+On PostgreSQL the statement is checked as psycopg may run it once it has prepared it: the generic plan,
+made without the parameters' values (PostgreSQL keeps planning with the values when it estimates that
+cheaper, as it does for these LIMITs: the generic plan is the one to check). The test tables are tiny, and
+once analyzed, reading one whole and sorting it is rightly the cheaper plan; so those plans are made
+costly (enable_seqscan and the like off), which leaves the question asked: can the statement walk the
+index in its order from the cursor? (A sort still shows when it cannot: off only makes it costly.)"""
 import re
 
 import pytest
