@@ -1,7 +1,8 @@
 """Core statements compiled once per database and run on the driver's own cursor, inside the caller's
-SQLAlchemy transaction. Only for the create path's hot statements (storage.py, the outbox's queue): there
-SQLAlchemy's execution layer (parameter processing, the compiled cache lookup, building a result) costs
-about 50 µs a statement, more than SQLite's own work on it.
+SQLAlchemy transaction (or none: database.statement_reads). Only for the hot statements of the create
+path (storage.py, the outbox's queue) and of the API's reads (a contact, its pages: contacts.py,
+pagination.Keyset): there SQLAlchemy's execution layer (parameter processing, the compiled cache lookup,
+building a result) costs about 50 µs a statement, more than SQLite's own work on it.
 
 Parameters and results pass through the very conversions SQLAlchemy applies to their types
 (TypeEngine.bind_processor / result_processor for the connection's dialect), so what is written and read

@@ -3,7 +3,9 @@ starting_after or ending_before, with has_more), both newest first by (created_a
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
+
+from . import driver
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -75,32 +77,79 @@ def cursor_request(args, *, only_cursor=False):
     return Cursor(limit, args.get("starting_after"), args.get("ending_before"))
 
 
-def keyset_page(connection, table, where, cursor, to_json):
-    """One cursor page of table's rows matching where, newest first by (created_at, id): a keyset walk of
-    the newest-first index from the cursor row, so any depth costs the same. The cursor must be one of
-    these rows (another account's id, or an unknown one, is an InvalidPage and reveals nothing).
-    Returns {"data", "has_more"}; has_more says whether more rows lie beyond this page in the direction
-    walked (older for starting_after and the first page, newer for ending_before)."""
+def _page_query(table, where, cursor_id, newer, limit):
+    """SELECT a cursor page of table's rows matching where: limit rows past the cursor row (cursor_id, or
+    none: the newest), in the order walked. One statement: the cursor row's created_at is a scalar subquery
+    under the same where, so a cursor of another list (or an unknown one) makes it NULL and the page empty.
+    (created_at, id) past the cursor's is written as a range on created_at first, so both databases walk
+    the (…, created_at DESC, id DESC) index from the cursor on: any depth costs the same."""
     created_at, row_id = table.c.created_at, table.c.id
     query = select(table).where(*where)
-    newer = cursor.ending_before is not None
-    anchor_id = cursor.ending_before if newer else cursor.starting_after
-    if anchor_id is not None:
-        anchor = connection.execute(select(created_at).where(*where, row_id == anchor_id)).first()
-        if anchor is None:
-            name = "ending_before" if newer else "starting_after"
-            raise InvalidPage(f"{name} must be the id of an item of this list")
-        # (created_at, id) past the anchor's, written so both databases walk the index range on created_at.
+    if cursor_id is not None:
+        anchor = select(created_at).where(*where, row_id == cursor_id).scalar_subquery()
         if newer:
-            query = query.where(created_at >= anchor.created_at,
-                                or_(created_at > anchor.created_at, row_id > anchor_id))
+            query = query.where(created_at >= anchor, or_(created_at > anchor, row_id > cursor_id))
         else:
-            query = query.where(created_at <= anchor.created_at,
-                                or_(created_at < anchor.created_at, row_id < anchor_id))
+            query = query.where(created_at <= anchor, or_(created_at < anchor, row_id < cursor_id))
     order = (created_at.asc(), row_id.asc()) if newer else (created_at.desc(), row_id.desc())
-    rows = connection.execute(query.order_by(*order).limit(cursor.limit + 1)).all()
+    return query.order_by(*order).limit(limit)
+
+
+def _cursor_of(cursor):
+    """(the cursor row's id or None, whether the walk goes to newer rows)."""
+    newer = cursor.ending_before is not None
+    return (cursor.ending_before if newer else cursor.starting_after), newer
+
+
+def _unknown_cursor(newer):
+    name = "ending_before" if newer else "starting_after"
+    return InvalidPage(f"{name} must be the id of an item of this list")
+
+
+def _envelope(rows, cursor, newer, to_json):
     has_more = len(rows) > cursor.limit
     rows = rows[:cursor.limit]
     if newer:
         rows.reverse()
     return {"data": [to_json(row) for row in rows], "has_more": has_more}
+
+
+def keyset_page(connection, table, where, cursor, to_json):
+    """One cursor page of table's rows matching where, newest first by (created_at, id) (see _page_query),
+    through SQLAlchemy: any where. The cursor must be one of these rows (another list's id, or an unknown
+    one, is an InvalidPage and reveals nothing). to_json gets each row (a Row).
+    Returns {"data", "has_more"}; has_more says whether more rows lie beyond this page in the direction
+    walked (older for starting_after and the first page, newer for ending_before)."""
+    cursor_id, newer = _cursor_of(cursor)
+    rows = connection.execute(_page_query(table, where, cursor_id, newer, cursor.limit + 1)).all()
+    if not rows and cursor_id is not None and connection.execute(
+            select(table.c.id).where(*where, table.c.id == cursor_id)).first() is None:
+        raise _unknown_cursor(newer)
+    return _envelope(rows, cursor, newer, to_json)
+
+
+class Keyset:
+    """keyset_page for the lists of table picked by equal scope columns (a contact's submissions: contact_id
+    and account_id), its statements built once and run on the driver (driver.py). A cursor page is an API
+    hot path: building the statement per request (SQLAlchemy's cache key, coercions) and its execution
+    layer cost several times what the database does to walk twenty rows of an index."""
+
+    def __init__(self, table, *scope):
+        where = [column == bindparam(f"scope_{column.name}", type_=column.type) for column in scope]
+        limit, cursor_id = bindparam("p_limit"), bindparam("p_cursor", type_=table.c.id.type)
+        self.first = driver.Statement(_page_query(table, where, None, False, limit), table.c)
+        self.older = driver.Statement(_page_query(table, where, cursor_id, False, limit), table.c)
+        self.newer = driver.Statement(_page_query(table, where, cursor_id, True, limit), table.c)
+        self.exists = driver.Statement(select(table.c.id).where(*where, table.c.id == cursor_id), [table.c.id])
+
+    def page(self, connection, cursor, to_json, **scope):
+        """keyset_page for the list whose scope columns hold scope's values (by column name); to_json gets
+        each row as a dict."""
+        cursor_id, newer = _cursor_of(cursor)
+        params = {f"scope_{name}": value for name, value in scope.items()}
+        params.update(p_limit=cursor.limit + 1, p_cursor=cursor_id)
+        statement = self.first if cursor_id is None else self.newer if newer else self.older
+        rows = driver.execute(connection, statement, params)
+        if not rows and cursor_id is not None and not driver.execute(connection, self.exists, params):
+            raise _unknown_cursor(newer)
+        return _envelope(rows, cursor, newer, to_json)

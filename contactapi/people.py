@@ -57,7 +57,7 @@ def _submissions_about(connection, account_id, email):
 
 
 def _find_submissions(connection, account_id, email):
-    return [submission_as_json(row) for row in _submissions_about(connection, account_id, email)]
+    return [submission_as_json(row._mapping) for row in _submissions_about(connection, account_id, email)]
 
 
 def _erase_submissions(connection, account_id, email):

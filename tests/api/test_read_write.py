@@ -150,3 +150,46 @@ def test_submissions_are_paginated(client, auth):
     assert (page["total"], page["total_pages"], page["page"]) == (5, 3, 2)
     assert [s["fields"]["n"] for s in page["data"]] == [2, 1]
     assert client.get(f"/v1/contacts/{ada['id']}/submissions?page=0", headers=auth).status_code == 400
+
+
+def test_every_read_shows_a_contact_the_same_way(client, auth, app):
+    """By id, the numbered list, cursor pages and the filtered lists (each read its own way) agree to the byte."""
+    from datetime import datetime
+
+    from contactapi.extensions import db
+    from contactapi.models import Contact
+
+    create(client, auth, "ada@example.com", name="Ada", nested={"b": 1, "a": [1, None]}, note="é ✓ \u2028", n=1.5)
+    create(client, auth, "bob@example.com", z=None, a=2)
+    with app.app_context():  # bob pressed the double opt-in button
+        db.session.execute(db.update(Contact).where(Contact.email == "bob@example.com")
+                           .values(confirmed_at=datetime(2026, 1, 2, 3, 4, 5, 678901)))
+        db.session.commit()
+        db.session.remove()
+
+    def items(query):
+        response = client.get(f"/v1/contacts?{query}", headers=auth)
+        assert response.status_code == 200
+        return response.get_json()["data"]
+
+    listing = items("page=1")
+    newer, older = listing
+    by_id = [client.get(f"/v1/contacts/{c['id']}", headers=auth) for c in listing]
+    assert [r.get_json() for r in by_id] == listing
+    assert {c["email"]: c["confirmed_at"] for c in listing} == {"bob@example.com": "2026-01-02T03:04:05.678Z",
+                                                                 "ada@example.com": None}
+    assert items("limit=5") == listing == items("page=1&page_size=1") + items("page=2&page_size=1")
+    assert items(f"limit=5&starting_after={newer['id']}") == [older]
+    assert items(f"limit=5&ending_before={older['id']}") == [newer]
+    bob, ada = (newer, older) if newer["email"] == "bob@example.com" else (older, newer)
+    assert items("limit=5&confirmed=true") == items("confirmed=true") == [bob]
+    assert items("limit=5&confirmed=false") == items("confirmed=false") == [ada]
+    assert items("limit=5&email=ada@example.com") == items("email=ada@example.com") == [ada]
+    ada_raw = client.get(f"/v1/contacts/{ada['id']}", headers=auth).get_data()
+    assert ada_raw.decode() == (
+        f'{{"id":"{ada["id"]}","email":"ada@example.com","name":"Ada","nested":{{"b":1,"a":[1,null]}},'
+        f'"note":"\\u00e9 \\u2713 \\u2028","n":1.5,"created_at":"{ada["created_at"]}",'
+        f'"updated_at":"{ada["updated_at"]}","confirmed_at":null}}\n')
+    path = f"/v1/contacts/{ada['id']}/submissions"
+    numbered = client.get(f"{path}?page_size=5", headers=auth).get_json()["data"]
+    assert client.get(f"{path}?limit=5", headers=auth).get_json() == {"data": numbered, "has_more": False}
