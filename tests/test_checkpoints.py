@@ -39,8 +39,10 @@ def test_the_log_is_copied_back_and_started_over_by_the_checkpoint_thread(own_sq
                              headers={"Authorization": f"Bearer {raw}"})
         assert answer.status_code == 201
         time.sleep(0.001)  # room for the checkpoint thread, as between real requests
-    # 300 contacts write megabytes of log: without the thread it would only grow (up to the safety net)
-    assert os.path.getsize(f"{path}-wal") < 1024 * 1024
+    # 300 contacts write about 25 MB of log: without the thread it would only grow (up to the safety net).
+    # With it the log restarts every few posts; the bound leaves room for a thread the machine starves for a
+    # while (the file keeps the largest size it reached).
+    assert os.path.getsize(f"{path}-wal") < 8 * 1024 * 1024
     with app.app_context():
         assert db.session.execute(db.text("SELECT count(*) FROM contacts")).scalar() == 300
         db.session.remove()
