@@ -4,7 +4,8 @@ of 400 requests per scenario. Steadier than req/s on a busy machine, for compari
 
 --database-url runs it on that database instead, EMPTIED first (its public schema dropped): on PostgreSQL the
 CPU column leaves out the server's own work, and the wall column (best round, µs per request) is where fewer
-round trips show, noise of a busy machine included."""
+round trips show, noise of a busy machine included. --notify turns the key's owner notification on: every
+POST then queues one delivery (the outbox row a form's publishable key queues by default)."""
 import argparse
 import logging
 import tempfile
@@ -43,11 +44,13 @@ def migrated_app(url=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a PostgreSQL database to run on, emptied first (default: a SQLite file)")
-    url = parser.parse_args().database_url
+    parser.add_argument("--notify", action="store_true", help="notify the key's owner of every POST (one queued mail each)")
+    arguments = parser.parse_args()
+    url = arguments.database_url
     app = migrated_app(_emptied(url) if url else None)
     with app.app_context():
         account = accounts.get_or_create_account("o@example.com")
-        _k, raw = keys.create_key(account, "secret")
+        _k, raw = keys.create_key(account, "secret", notify=arguments.notify)
         db.session.remove()
     client = app.test_client()
     headers = {"Authorization": f"Bearer {raw}"}

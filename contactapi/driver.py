@@ -64,12 +64,3 @@ def execute(connection, statement, params):
     finally:
         cursor.close()
 
-
-def execute_many(connection, statement, many):
-    """Run statement once per dict of params in many (the driver's executemany); no rows."""
-    compiled = statement.compiled(connection.dialect)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(compiled.sql, [_driver_params(compiled, params) for params in many])
-    finally:
-        cursor.close()

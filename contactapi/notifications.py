@@ -1,13 +1,14 @@
 """What a stored submission causes: the owner's notification email (when the key's flag is on) and the
-account's webhook events, all queued in the submission's own transaction (storage.upsert's `then`)."""
+account's webhook events, all queued in the submission's own transaction (by storage.upsert: its `then`
+returns them)."""
 import json
 from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from . import audience, mailer
-from .deliveries import events, queue
+from . import mailer
+from .deliveries import events
 
 UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
 
@@ -71,19 +72,18 @@ def owner_mail(principal, contact, fields, created, subject=None, reply_to=None,
 
 
 def after_submission(principal, fields, mail_owner=True, subject=None, reply_to=None, from_name=None):
-    """The `then` of storage.upsert for a submission through principal's key: queues its deliveries.
+    """The `then` of storage.upsert for a submission through principal's key: returns its deliveries.
 
     mail_owner=False skips the notification (a form's not_email_sent); subject, reply_to and from_name
     are the form's own values for the owner's mail, when it sent them. heard_by: the submission's
-    audience.Audience, when the caller has read it already."""
+    audience.Audience (storage.upsert reads it)."""
 
-    def queue_deliveries(connection, contact, created, submission_id, heard_by=None):
-        heard_by = heard_by or audience.of_key(connection, principal.account_id, principal.key_id)
+    def deliveries_of(_connection, contact, created, submission_id, heard_by):
         outgoing = events.for_submission(heard_by.webhooks, principal.account_id, contact, created, fields,
                                          principal.key_id, submission_id)
         if mail_owner and principal.notify:
             for to in [principal.owner_email, *heard_by.recipients]:
                 outgoing.append(owner_mail(principal, contact, fields, created, subject, reply_to, from_name, to))
-        queue(connection, *outgoing)
+        return outgoing
 
-    return queue_deliveries
+    return deliveries_of

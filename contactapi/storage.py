@@ -5,9 +5,12 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
 - PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
   the existing row and returns it as last committed (ON CONFLICT DO UPDATE with a SET that changes nothing;
   DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a row committed by
-  a concurrent insert), bumps the counter when the contact is new (the returned id is ours) and records
-  the submission. A new contact takes that one round trip; an existing one a second: its merged fields and
-  the prune, in one statement.
+  a concurrent insert), bumps the counter when the contact is new (the returned id is ours), records the
+  submission and returns, in the same row, who hears of it (audience.py). The deliveries are built in
+  Python from the contact and that audience, so they take a second statement: alone for a new contact,
+  with the merged fields and the prune for an existing one. BEGIN, two statements, COMMIT: four round
+  trips either way. (psycopg's pipeline mode could send BEGIN with the first statement and COMMIT with the
+  last, but on a local server its own work costs more than the round trips it saves.)
 - SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
   statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
 - Fields are merged in Python: the column is JSON text that keeps the order fields were sent in; a field sent
@@ -19,14 +22,16 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   statement than SQLite's own work. Never the ORM: no unit of work, no objects loaded."""
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, exists, literal_column, select, update
 
-from . import driver
+from . import audience, driver
 from .addresses import normalise_email
 from .contacts import as_json
 from .database import dialect_module, write_connection
+from .deliveries import outbox
 from .ids import random_id
 from .models import Account, Contact, Submission, utcnow
 
@@ -117,7 +122,8 @@ def _insert_or_lock(dialect_name):
 
 def _insert_count_and_record(dialect_name):
     """PostgreSQL's one statement: _insert_or_lock, the counter bumped if the row returned is the one we
-    inserted (its id is ours), the submission recorded for whichever contact it is; returns the contact."""
+    inserted (its id is ours), the submission recorded for whichever contact it is; returns the contact and,
+    in the same row, the submission's audience (audience.COLUMNS)."""
     upserted = _insert_or_lock(dialect_name).cte("upserted")
     counted = (
         update(accounts)
@@ -131,11 +137,11 @@ def _insert_count_and_record(dialect_name):
         list(submission_values), select(*submission_values.values()).select_from(upserted),
         include_defaults=False,
     ).cte("recorded")
-    return select(*upserted.c).add_cte(counted, recorded)
+    return select(*upserted.c, *audience.columns()).add_cte(counted, recorded)
 
 
 _INSERT_OR_LOCK = driver.Statement(_insert_or_lock, contacts.c)
-_INSERT_COUNT_AND_RECORD = driver.Statement(_insert_count_and_record, contacts.c)
+_INSERT_COUNT_AND_RECORD = driver.Statement(_insert_count_and_record, [*contacts.c, *audience.COLUMNS])
 _COUNT_NEW = driver.Statement(
     update(accounts).where(accounts.c.id == bindparam("p_account"))
     .values(contact_count=accounts.c.contact_count + 1)
@@ -153,26 +159,48 @@ _PRUNE = delete(submissions).where(submissions.c.id.in_(
     .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()).offset(bindparam("p_keep"))
     .scalar_subquery()
 ))
-_OVERWRITE_AND_PRUNE = driver.Statement(_PRUNE.add_cte(_OVERWRITE.cte("overwritten")))  # PostgreSQL: one statement
-_OVERWRITE, _PRUNE = driver.Statement(_OVERWRITE), driver.Statement(_PRUNE)
 
 
-def _update_existing(connection, contact, fields, keep_fields_when_full, params):
-    """The existing contact, locked, with fields merged in (if they fit), its oldest submissions pruned."""
-    params = {**params, "p_contact": contact["id"]}
+@lru_cache(maxsize=2 * (outbox.ROWS_PER_INSERT + 1))
+def _prune_overwrite_and_queue(overwrite, queued):
+    """PostgreSQL's one statement for an existing contact: _PRUNE, with as CTEs its merged fields written
+    (if overwrite) and `queued` deliveries queued (outbox.insert_of)."""
+    statement = _PRUNE
+    if overwrite:
+        statement = statement.add_cte(_OVERWRITE.cte("overwritten"))
+    if queued:
+        statement = statement.add_cte(outbox.insert_of(queued).cte("queued"))
+    return driver.Statement(statement)
+
+
+_OVERWRITE_ALONE, _PRUNE_ALONE = driver.Statement(_OVERWRITE), driver.Statement(_PRUNE)  # SQLite's
+
+
+def _merged(contact, fields, keep_fields_when_full):
+    """The existing contact's fields with fields merged in; None when they would not fit and the contact keeps
+    its own (keep_fields_when_full), else ContactTooLarge."""
     merged = {**contact["fields"], **fields}
-    if not _fits(merged):
-        if not keep_fields_when_full:
-            raise _too_large()
-        driver.execute(connection, _PRUNE, params)
-        return contact
-    params["p_fields"] = merged
-    if connection.dialect.name == "postgresql":
-        driver.execute(connection, _OVERWRITE_AND_PRUNE, params)
-    else:
-        driver.execute(connection, _OVERWRITE, params)
-        driver.execute(connection, _PRUNE, params)
-    return {**contact, "fields": merged, "updated_at": params["p_now"]}
+    if _fits(merged):
+        return merged
+    if keep_fields_when_full:
+        return None
+    raise _too_large()
+
+
+def _update_existing(connection, params, overwrite, outgoing):
+    """The existing contact's writes: its merged fields (if overwrite), its oldest submissions pruned, and
+    the deliveries queued: on PostgreSQL in one statement."""
+    if connection.dialect.name != "postgresql":
+        if overwrite:
+            driver.execute(connection, _OVERWRITE_ALONE, params)
+        driver.execute(connection, _PRUNE_ALONE, params)
+        outbox.queue(connection, *outgoing)
+        return
+    queued = outgoing if len(outgoing) <= outbox.ROWS_PER_INSERT else ()  # more: statements of their own
+    driver.execute(connection, _prune_overwrite_and_queue(overwrite, len(queued)),
+                   {**params, **outbox.queued_params(queued)})
+    if not queued:
+        outbox.queue(connection, *outgoing)
 
 
 def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None):
@@ -183,8 +211,9 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     more than MAX_CONTACT_BYTES / MAX_CONTACT_FIELDS: fields too large by themselves raise ContactTooLarge;
     so does a merge that would grow past the cap, unless keep_fields_when_full, when the contact keeps its
     fields and the submission alone is recorded (a publishable key's caller must not learn what is stored).
-    Whatever then(connection, contact as JSON, created, submission id) writes (the deliveries the submission
-    causes) is written in the same transaction."""
+    then(connection, contact as JSON, created, submission id, the submission's audience.Audience) returns the
+    deliveries (outbox.Outgoing) the submission causes: they are queued in the same transaction, as is
+    whatever then writes itself."""
     if not _fits(fields):
         raise _too_large()
     email = normalise_email(email)
@@ -196,15 +225,22 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     }
     with write_connection() as connection:
         if connection.dialect.name == "postgresql":
-            [contact] = driver.execute(connection, _INSERT_COUNT_AND_RECORD, params)
+            [row] = driver.execute(connection, _INSERT_COUNT_AND_RECORD, params)
+            contact, heard_by = {column.key: row[column.key] for column in contacts.c}, audience.from_row(row)
         else:
             [contact] = driver.execute(connection, _INSERT_OR_LOCK, params)
             if contact["id"] == params["p_id"]:
                 driver.execute(connection, _COUNT_NEW, params)
             driver.execute(connection, _RECORD, {**params, "p_contact": contact["id"]})
+            heard_by = None if then is None else audience.of_key(connection, account_id, key_id)
         created = contact["id"] == params["p_id"]
-        if not created:
-            contact = _update_existing(connection, contact, fields, keep_fields_when_full, params)
-        if then is not None:
-            then(connection, as_json(contact), created, params["p_submission"])
+        merged = None if created else _merged(contact, fields, keep_fields_when_full)
+        if merged is not None:
+            contact = {**contact, "fields": merged, "updated_at": params["p_now"]}
+        outgoing = () if then is None else then(connection, as_json(contact), created, params["p_submission"], heard_by)
+        if created:
+            outbox.queue(connection, *outgoing)
+        else:
+            _update_existing(connection, {**params, "p_contact": contact["id"], "p_fields": merged},
+                             merged is not None, outgoing)
     return as_json(contact), created

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
 
-from . import audience, challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
+from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
 from .addresses import normalise_email
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
@@ -186,12 +186,10 @@ def store(principal, email, fields, source, controls, client_ip=None, also=None)
         from_name=controls.from_name)
     respond = autoresponders.after_submission(principal, fields, client_ip)
 
-    def then(connection, contact, created, submission_id):
+    def then(connection, contact, created, submission_id, heard_by):
         if also is not None:
             also(connection)
-        heard_by = audience.of_key(connection, principal.account_id, principal.key_id)  # one read for both
-        notify(connection, contact, created, submission_id, heard_by)
-        respond(connection, contact, heard_by)
+        return [*notify(connection, contact, created, submission_id, heard_by), *respond(connection, contact, heard_by)]
 
     try:
         return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,

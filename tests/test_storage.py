@@ -129,11 +129,11 @@ def statements(app, monkeypatch):
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "PRAGMA")):
             sent.append(statement)
 
-    for name in ("execute", "execute_many"):
-        def recorded(connection, statement, params, run=getattr(driver, name)):
-            sent.append(statement.compiled(connection.dialect).sql)
-            return run(connection, statement, params)
-        monkeypatch.setattr(driver, name, recorded)
+    def recorded(connection, statement, params, run=driver.execute):
+        sent.append(statement.compiled(connection.dialect).sql)
+        return run(connection, statement, params)
+
+    monkeypatch.setattr(driver, "execute", recorded)
     event.listen(engine, "before_cursor_execute", record)
     yield sent
     event.remove(engine, "before_cursor_execute", record)
@@ -171,3 +171,74 @@ def test_columns_with_a_python_side_default_get_it_in_the_compiled_once_statemen
     assert [column.name for column in defaulted] == ["flag", "stamp"]
     assert storage._default_values(defaulted) == {"default_t_flag": "off", "default_t_stamp": "now"}
     assert list(storage._default_binds(defaulted)) == ["flag", "stamp"]
+
+
+def test_a_post_that_notifies_takes_two_statements_on_postgresql_whether_the_contact_is_new_or_not(
+        app, make_key, statements):
+    """Four round trips on PostgreSQL, BEGIN and COMMIT included: the upsert reads the audience in its own
+    statement, and the notification is queued by a statement of its own (new contact) or with the existing
+    contact's fields and prune. SQLite, in-process: five statements for a new contact, six for an existing one."""
+    from contactapi import keys, notifications
+    from contactapi.deliveries.models import Delivery
+
+    raw_key, transactions = make_key(notify=True), []
+
+    def committed(connection):
+        transactions.append(connection)
+
+    with app.test_request_context():
+        principal = keys.authenticate(raw_key)
+        event.listen(db.engine, "commit", committed)
+        sent = []
+        for n in (1, 2):
+            statements.clear()
+            storage.upsert(principal.account_id, "ada@example.com", {"n": n}, principal.key_id,
+                           then=notifications.after_submission(principal, {"n": n}))
+            sent.append(len(statements))
+        created = [row.payload["context"]["created"] for row in db.session.scalars(
+            select(Delivery).order_by(Delivery.created_at, Delivery.id))]
+        db.session.remove()
+        event.remove(db.engine, "commit", committed)
+    on_postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    assert sent == ([2, 2] if on_postgresql else [5, 6])
+    assert len(transactions) == 2 and created == [True, False]
+
+
+def test_a_webhook_deleted_during_a_submission_waits_for_it_and_takes_its_deliveries_along(app, make_key):
+    """The upsert locks the webhooks it reads (PostgreSQL; SQLite has one writer at a time): a webhook deleted
+    meanwhile can neither fail the submission's outbox insert nor leave a delivery behind."""
+    import threading
+
+    from contactapi import keys, notifications
+    from contactapi.deliveries import endpoints
+    from contactapi.deliveries.models import Delivery, Webhook
+
+    with app.test_request_context():
+        principal = keys.authenticate(make_key())
+        db.session.add(Webhook(id="wh_race", account_id=principal.account_id, url="https://hooks.example/in",
+                               events=["submission.created"], secret="sealed"))
+        db.session.commit()
+        db.session.remove()
+
+    def delete_the_webhook():
+        with app.app_context():
+            endpoints.delete(principal.account_id, "wh_race")
+            db.session.remove()
+
+    deleter = threading.Thread(target=delete_the_webhook)
+    deliveries_of = notifications.after_submission(principal, {"n": 1})
+
+    def then(connection, contact, created, submission_id, heard_by):
+        deleter.start()
+        deleter.join(0.5)
+        assert deleter.is_alive()  # waiting for the submission's transaction
+        return deliveries_of(connection, contact, created, submission_id, heard_by)
+
+    with app.test_request_context():
+        _contact, created = storage.upsert(principal.account_id, "ada@example.com", {"n": 1}, principal.key_id,
+                                           then=then)
+    deleter.join(10)
+    assert created and not deleter.is_alive()
+    with app.app_context():
+        assert db.session.scalars(select(Webhook)).all() == [] and db.session.scalars(select(Delivery)).all() == []
+        db.session.remove()

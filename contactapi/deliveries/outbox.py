@@ -7,6 +7,7 @@ mid-send leaves the row due again when its lease runs out."""
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
@@ -73,9 +74,34 @@ class DeliveryFailed(Exception):
 
 _QUEUED = ("id", "account_id", "kind", "topic", "email", "webhook_id", "priority", "payload", "status",
            "attempts", "next_attempt_at", "created_at")
-# Every submission queues its notification: straight to the driver (driver.py), every column given.
-_QUEUE = driver.Statement(deliveries.insert().values({name: bindparam(name, type_=deliveries.c[name].type)
-                                                      for name in _QUEUED}))
+ROWS_PER_INSERT = 50  # queue's statements: one per count of rows up to this, compiled once each
+
+
+@lru_cache(maxsize=ROWS_PER_INSERT)
+def insert_of(count):
+    """The INSERT of count deliveries, every column given (their values: queued_params): queue's statement, and
+    the CTE of a statement that queues deliveries along with its own work (storage.py, on PostgreSQL)."""
+    return deliveries.insert().values([{name: bindparam(f"q{i}_{name}", type_=deliveries.c[name].type)
+                                        for name in _QUEUED} for i in range(count)])
+
+
+@lru_cache(maxsize=ROWS_PER_INSERT)
+def _queue_statement(count):
+    # Every submission queues its notification: straight to the driver (driver.py), one statement for them all.
+    return driver.Statement(insert_of(count))
+
+
+def queued_params(outgoing):
+    """The values of insert_of(len(outgoing)) for these deliveries, due now."""
+    now, params = utcnow(), {}
+    for i, o in enumerate(outgoing):
+        params.update({
+            f"q{i}_id": o.id, f"q{i}_account_id": o.account_id, f"q{i}_kind": o.kind, f"q{i}_topic": o.topic,
+            f"q{i}_email": o.email, f"q{i}_webhook_id": o.webhook_id, f"q{i}_priority": o.priority,
+            f"q{i}_payload": o.payload, f"q{i}_status": "pending", f"q{i}_attempts": 0,
+            f"q{i}_next_attempt_at": now, f"q{i}_created_at": now,
+        })
+    return params
 
 
 def queue(connection, *outgoing):
@@ -85,13 +111,9 @@ def queue(connection, *outgoing):
     if not isinstance(connection, Connection):  # a Session
         connection.flush()  # what the session holds first: a delivery may refer to it
         connection = connection.connection()
-    now = utcnow()
-    driver.execute_many(connection, _QUEUE, [
-        {"id": o.id, "account_id": o.account_id, "kind": o.kind, "topic": o.topic, "email": o.email,
-         "webhook_id": o.webhook_id, "priority": o.priority, "payload": o.payload, "status": "pending",
-         "attempts": 0, "next_attempt_at": now, "created_at": now}
-        for o in outgoing
-    ])
+    for start in range(0, len(outgoing), ROWS_PER_INSERT):
+        some = outgoing[start:start + ROWS_PER_INSERT]
+        driver.execute(connection, _queue_statement(len(some)), queued_params(some))
 
 
 def claim_batch(limit):
