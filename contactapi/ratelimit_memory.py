@@ -8,9 +8,9 @@ in the request that writes after SWEEP_INTERVAL, so memory stays bounded by the 
 It serves the three strategies `limits` offers (fixed window, moving window, sliding window counter), with
 the same answers as MemoryStorage. It is registered with `limits` for worker-memory://, which
 ratelimits.init_app puts in place of memory://."""
-import bisect
 import threading
 import time
+from collections import deque
 from math import floor
 
 from limits.storage import MovingWindowSupport, SlidingWindowCounterSupport, Storage
@@ -28,7 +28,7 @@ class WorkerMemoryStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupp
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self.lock = threading.Lock()
         self.counts = {}  # key → [count, expires at (time.time())]
-        self.entries = {}  # key → (expiry in seconds, times of its entries, oldest first)
+        self.entries = {}  # key → (expiry in seconds, a deque of the times of its entries, oldest first)
         self.next_sweep = time.time() + SWEEP_INTERVAL
 
     @property
@@ -87,8 +87,9 @@ class WorkerMemoryStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupp
         found = self.entries.get(key)
         if found is None:
             return None
-        times = found[1]
-        del times[:bisect.bisect_left(times, now - expiry)]
+        times, start = found[1], now - expiry
+        while times and times[0] < start:
+            times.popleft()
         if not times:
             del self.entries[key]
             return None
@@ -102,7 +103,8 @@ class WorkerMemoryStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupp
             self._sweep_when_due(now)
             times = self._live_entries(key, expiry, now)
             if times is None:
-                times = self.entries.setdefault(key, (expiry, []))[1]
+                times = deque()
+                self.entries[key] = (expiry, times)
             if len(times) + amount > limit:  # every time left is in the window (MemoryStorage: atime >= now - expiry)
                 return False
             times.extend([now] * amount)
@@ -115,8 +117,11 @@ class WorkerMemoryStorage(Storage, MovingWindowSupport, SlidingWindowCounterSupp
             times = self._live_entries(key, expiry, now)
             if times is None:
                 return now, 0
-            in_window = len(times) - bisect.bisect_right(times, now - expiry)  # MemoryStorage: atime > now - expiry
-            return (times[-in_window], in_window) if in_window else (now, 0)
+            at_start = 0  # entries exactly window-old are not counted here (MemoryStorage: atime > now - expiry)
+            while at_start < len(times) and times[at_start] == now - expiry:
+                at_start += 1
+            in_window = len(times) - at_start
+            return (times[at_start], in_window) if in_window else (now, 0)
 
     # The sliding window counter: this window's count and the previous one's, weighted by its time left.
 
