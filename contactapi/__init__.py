@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import database, deliveries, ratelimits, redaction, schema_migrations, search, sessions, visitors
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
-from .extensions import babel, csrf, db, limiter, mail
+from .extensions import babel, csrf, db, mail
 from .security import register_security_headers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -88,8 +88,7 @@ def register_extensions(app):
     # contactapi/translations/<lang>/LC_MESSAGES/messages.po, compiled to the committed .mo (make translations).
     babel.init_app(app, locale_selector=lambda: visitors.select_locale(request))
     app.jinja_env.globals["get_locale"] = get_locale
-    limiter.init_app(app)
-    ratelimits.register(app)
+    ratelimits.init_app(app)  # binds Flask-Limiter
     deliveries.init_app(app)
 
 

@@ -6,6 +6,7 @@ can tell its visitor why. Secret-key endpoints get nothing CORS, so browsers can
 from flask import g, make_response, request
 
 from . import origins
+from .response_headers import set_all, vary_on
 
 ALLOWED_METHODS = "POST"
 ALLOWED_HEADERS = ("Authorization", "Content-Type")
@@ -20,14 +21,16 @@ def preflight(extra_headers=()):
 
     A preflight for any other method (GET, PATCH … on /v1/contacts need a secret key) gets no CORS at all."""
     response = make_response("", 204)
-    response.vary.add("Origin")
+    vary_on(response, "Origin")
     origin = request.headers.get("Origin")
     if not origin or request.headers.get("Access-Control-Request-Method", "POST").upper() != "POST":
         return response
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-    response.headers["Access-Control-Allow-Headers"] = ", ".join(ALLOWED_HEADERS + tuple(extra_headers))
-    response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    set_all(response.headers, (
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Allow-Methods", ALLOWED_METHODS),
+        ("Access-Control-Allow-Headers", ", ".join(ALLOWED_HEADERS + tuple(extra_headers))),
+        ("Access-Control-Max-Age", str(PREFLIGHT_MAX_AGE)),
+    ))
     return response
 
 
@@ -46,9 +49,9 @@ def readable_by(principal, origin, status):
 
 def add_headers(response):
     """after_this_request callback of a public door: CORS headers for the key in g.principal, if any."""
-    response.vary.add("Origin")
+    vary_on(response, "Origin")
     origin = readable_by(g.get("principal"), request.headers.get("Origin"), response.status_code)
     if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        set_all(response.headers, (("Access-Control-Allow-Origin", origin),
+                                   ("Access-Control-Expose-Headers", EXPOSED_HEADERS)))
     return response

@@ -18,6 +18,7 @@ from .spam_rules import ContentRules
 
 PREFIXES = {"secret": "ck_secret_", "publishable": "ck_pub_"}
 KINDS = tuple(PREFIXES)
+_ANY_PREFIX = tuple(PREFIXES.values())
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # each worker writes last_used_at at most this often
 KEY_CACHE_SIZE = 10_000
 _CACHE = "contactapi.key_cache"  # app.extensions keys of this worker's cache and last-use batch
@@ -166,6 +167,8 @@ class _LastUses:
 
     def take_when_due(self):
         """The batch to write ({key id: when}), or {} when the last write is too recent (or nothing is new)."""
+        if time.monotonic() < self.next_write:  # the common case, decided without the lock (checked again in it)
+            return {}
         with self.lock:
             if time.monotonic() < self.next_write or not self.seen:
                 return {}
@@ -187,7 +190,10 @@ def _worker_state(app):
 
 def write_last_uses(app=None):
     """Write the batch of last uses this worker has seen, if one is due (one UPDATE per key, one transaction)."""
-    _cache, _lock, last_uses = _worker_state(app or current_app)
+    _write_when_due(_worker_state(app or current_app)[2])
+
+
+def _write_when_due(last_uses):
     batch = last_uses.take_when_due()
     if batch:
         with write_transaction() as session:
@@ -199,7 +205,7 @@ def authenticate(raw_key):
 
     Lookups are cached per worker for KEY_CACHE_TTL seconds, so a key disabled elsewhere
     stops working within that time on every worker. Its use is noted for last_used_at (see _LastUses)."""
-    if not isinstance(raw_key, str) or not raw_key.startswith(tuple(PREFIXES.values())) or len(raw_key) > 128:
+    if not isinstance(raw_key, str) or not raw_key.startswith(_ANY_PREFIX) or len(raw_key) > 128:
         return None
     cache, lock, last_uses = _worker_state(current_app)
     key_digest = digest(raw_key)
@@ -214,7 +220,7 @@ def authenticate(raw_key):
                 cache[key_digest] = principal
     if principal is not None:
         last_uses.saw(principal.key_id)
-        write_last_uses()
+        _write_when_due(last_uses)
     return principal
 
 

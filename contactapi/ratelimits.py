@@ -12,9 +12,10 @@ it uses.
 Why counting is written this way: each rule is one `hit` on the `limits` strategy Flask-Limiter keeps
 (`limiter.limiter`, on the configured RATELIMIT_STORAGE_URI), with the limit strings parsed once per
 distinct value (they are read from the config at request time, so tests and the environment can change
-them). Flask-Limiter's own before-request pass would look for declared limits on every request and find
-none, so a request filter exempts every request from it. While the shared store cannot be reached each
-worker counts in its own memory and checks the store again after a back-off.
+them). memory:// counts in ratelimit_memory's storage, which starts no thread. Flask-Limiter's own
+before-request pass would look for declared limits on every request and find none, so a request filter
+exempts every request from it. While the shared store cannot be reached each worker counts in its own
+memory and checks the store again after a back-off.
 """
 import math
 import time
@@ -23,11 +24,12 @@ from functools import lru_cache, wraps
 
 from flask import current_app, g, request
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
 from limits.strategies import STRATEGIES
 from werkzeug.exceptions import TooManyRequests
 
 from .extensions import limiter
+from .ratelimit_memory import WORKER_MEMORY, WorkerMemoryStorage
+from .response_headers import set_all
 
 PUBLIC_IP = ("RATELIMIT_PUBLIC_IP", "public-ip")
 PUBLIC_KEY = ("RATELIMIT_PUBLIC_KEY", "public-key")
@@ -75,7 +77,7 @@ class _Counter:
 
     def __init__(self, config):
         self.fallback_enabled = config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
-        self.fallback = STRATEGIES[config.get("RATELIMIT_STRATEGY", "fixed-window")](MemoryStorage())
+        self.fallback = STRATEGIES[config.get("RATELIMIT_STRATEGY", "fixed-window")](WorkerMemoryStorage())
         self.in_memory = False
         self.next_check, self.back_off = 0.0, 1
 
@@ -194,15 +196,19 @@ def storage_state():
     return "ok" if limiter.storage.check() else "degraded"
 
 
-def _warn_once_when_degraded(response):
-    app = current_app
+def _warn_once_when_degraded(app):
     counter = app.extensions.get(_STATE)
     if counter is not None and counter.in_memory and not app.extensions.get(_WARNED):
         app.extensions[_WARNED] = True
         app.logger.warning("Rate-limit storage %s is unreachable: limits now count in this worker's memory only "
                            "(each worker allows the full limit) until it is back.",
                            app.config["RATELIMIT_STORAGE_URI"].rpartition("@")[2])  # no password in the log
-    return response
+
+
+def _after_request(response):
+    """Log, once per worker, when limits fall back to memory; X-RateLimit-* on every counted answer."""
+    _warn_once_when_degraded(current_app)
+    return _add_headers(response)
 
 
 def _add_headers(response):
@@ -210,18 +216,25 @@ def _add_headers(response):
     budget this request was counted against."""
     counted = _counted_now()
     if counted is not None:
-        reset_at = int(counted.stats().reset_time + 1)
-        response.headers["X-RateLimit-Limit"] = str(counted.item.amount)
-        response.headers["X-RateLimit-Remaining"] = str(counted.stats().remaining)
-        response.headers["X-RateLimit-Reset"] = str(reset_at)
-        response.headers["Retry-After"] = str(max(0, int(reset_at - time.time())))
+        window = counted.stats()
+        reset_at = int(window.reset_time + 1)
+        set_all(response.headers, (
+            ("X-RateLimit-Limit", str(counted.item.amount)),
+            ("X-RateLimit-Remaining", str(window.remaining)),
+            ("X-RateLimit-Reset", str(reset_at)),
+            ("Retry-After", str(max(0, int(reset_at - time.time())))),
+        ))
     return response
 
 
-def register(app):
-    """Headers on every counted answer; log, once per worker, when limits fall back to memory."""
-    app.after_request(_add_headers)
-    app.after_request(_warn_once_when_degraded)
+def init_app(app):
+    """Bind Flask-Limiter, memory:// counted by ratelimit_memory's storage (the same counts, no timer thread);
+    headers on every counted answer; log, once per worker, when limits fall back to memory."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
+    if uri.startswith("memory://"):
+        app.config["RATELIMIT_STORAGE_URI"] = WORKER_MEMORY + uri[len("memory"):]
+    limiter.init_app(app)
+    app.after_request(_after_request)
 
 
 def add_standard_headers(response):
@@ -230,7 +243,10 @@ def add_standard_headers(response):
     counted = _counted_now()
     if counted is None:
         return response
-    response.headers["RateLimit-Limit"] = str(counted.item.amount)
-    response.headers["RateLimit-Remaining"] = str(counted.stats().remaining)
-    response.headers["RateLimit-Reset"] = str(max(0, math.ceil(counted.stats().reset_time - time.time())))
+    window = counted.stats()
+    set_all(response.headers, (
+        ("RateLimit-Limit", str(counted.item.amount)),
+        ("RateLimit-Remaining", str(window.remaining)),
+        ("RateLimit-Reset", str(max(0, math.ceil(window.reset_time - time.time())))),
+    ))
     return response

@@ -2,7 +2,8 @@
 
 Flask opens the session of every request, and its cookie interface builds an itsdangerous signer each
 time, even when there is no cookie to read: the JSON API, the public forms and the health check never
-have one. A request without the cookie gets an empty session at once; one with it is read as before."""
+have one. A request without the cookie gets an empty session at once; one with it is read as before.
+Saving a session nobody read, changed or filled does nothing (Flask would read seven cookie settings first)."""
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -11,3 +12,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app, session, response):
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
