@@ -116,18 +116,14 @@ def read_connection():
 @contextmanager
 def statement_reads():
     """A connection for reads that need no snapshot shared between statements, run on the driver
-    (driver.py): the request session's when it has a transaction open (as read_connection), otherwise a
+    (driver.py): read_connection's: the request session's when it has a transaction open, otherwise a
     pooled connection in which no transaction begins. On PostgreSQL that is autocommit: a read then costs
     one round trip, not three (BEGIN, the read, and the pool's ROLLBACK, which also makes psycopg forget
     the statements it prepared), and at READ COMMITTED each statement takes its own snapshot anyway. SQLite
     needs nothing: its driver begins no transaction by itself (configure_engine) and SQLAlchemy is never
     asked for one here."""
-    registry = db.session.registry
-    if registry.has() and registry().in_transaction():
-        yield registry().connection()
-        return
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
+    with read_connection() as connection:
+        if not connection.in_transaction() and connection.dialect.name == "postgresql":
             connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
 

@@ -17,20 +17,12 @@ PAIRS = (("X-Frame-Options", "DENY"), ("Retry-After", "60"), ("Content-Security-
 
 
 @pytest.mark.parametrize("already", ALREADY)
-def test_set_all_is_set_one_by_one(already):
+@pytest.mark.parametrize(("together", "one_by_one"), [(set_all, Headers.set), (set_missing, Headers.setdefault)])
+def test_headers_written_together_end_as_written_one_by_one(already, together, one_by_one):
     ours, theirs = Headers(already), Headers(already)
-    set_all(ours, PAIRS)
+    together(ours, PAIRS)
     for name, value in PAIRS:
-        theirs.set(name, value)
-    assert ours.to_wsgi_list() == theirs.to_wsgi_list()
-
-
-@pytest.mark.parametrize("already", ALREADY)
-def test_set_missing_is_setdefault_one_by_one(already):
-    ours, theirs = Headers(already), Headers(already)
-    set_missing(ours, PAIRS)
-    for name, value in PAIRS:
-        theirs.setdefault(name, value)
+        one_by_one(theirs, name, value)
     assert ours.to_wsgi_list() == theirs.to_wsgi_list()
 
 
