@@ -237,10 +237,11 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
         merged = None if created else _merged(contact, fields, keep_fields_when_full)
         if merged is not None:
             contact = {**contact, "fields": merged, "updated_at": params["p_now"]}
-        outgoing = () if then is None else then(connection, as_json(contact), created, params["p_submission"], heard_by)
+        shown = as_json(contact)
+        outgoing = () if then is None else then(connection, shown, created, params["p_submission"], heard_by)
         if created:
             outbox.queue(connection, *outgoing)
         else:
             _update_existing(connection, {**params, "p_contact": contact["id"], "p_fields": merged},
                              merged is not None, outgoing)
-    return as_json(contact), created
+    return shown, created
