@@ -83,7 +83,8 @@ class Submission(db.Model):
     __tablename__ = "submissions"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     contact_id: Mapped[str] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    # Indexed by ix_submissions_account_newest (below), which starts with it.
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     key_id: Mapped[str | None] = mapped_column(String(32))  # the key may since be deleted
     fields: Mapped[dict] = mapped_column(JSONField, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,10 +1,13 @@
 """Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
 
 SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by BM25's
-term-frequency part (see _term_frequency_score).
+term-frequency part (see _term_frequency_score). A new submission is not indexed in its own transaction (that
+was the most costly part of its write): a trigger notes its rowid in search_pending, and index_pending moves
+what is noted into the FTS table in batches, from a background worker when the requests pause and before any
+search (catch_up), so every search still sees every submission. This is PostgreSQL's GIN pending list, by hand.
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
-for fragments such as part of an email address. Both are kept in step with every write by the database
-(triggers, generated columns), created by migration 0006 under names starting with search_.
+for fragments such as part of an email address, kept in step with every write by the database (generated
+columns). The search objects are created by migrations 0006 and 0011 under names starting with search_.
 
 An FTS row shares its submission's rowid, and the join also checks the submission's id: a VACUUM, which may
 renumber rowids, can then make matches go missing but never show a wrong one."""
@@ -12,7 +15,7 @@ import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
-from .database import write_connection
+from .database import read_connection, write_connection, write_transaction
 from .extensions import db
 from .models import Submission
 
@@ -33,6 +36,7 @@ _search_vector = literal_column("submissions.search_vector")
 _SQLITE_DOCUMENT = "(SELECT group_concat(value, ' ') FROM json_each(submissions.fields))"
 _SQLITE_REBUILD = [
     "DELETE FROM search_submissions",
+    "DELETE FROM search_pending",
     f"INSERT INTO search_submissions (rowid, submission_id, document) SELECT rowid, id, {_SQLITE_DOCUMENT} FROM submissions",
     "INSERT INTO search_submissions (search_submissions) VALUES ('optimize')",
 ]
@@ -59,6 +63,59 @@ def rebuild():
         for statement in _POSTGRESQL_REBUILD:
             connection.exec_driver_sql(statement)
         return connection.exec_driver_sql("SELECT count(*) FROM submissions").scalar()
+
+
+# The pending submissions (the oldest first, at most :limit of them) put into the index, then no longer pending.
+_PENDING_UP_TO = "SELECT max(submission_rowid) FROM (SELECT submission_rowid FROM search_pending " \
+    "ORDER BY submission_rowid LIMIT :limit)"
+_INDEX_PENDING = [  # OR REPLACE: a stale entry left at that rowid (a VACUUM renumbered it) gives way
+    "INSERT OR REPLACE INTO search_submissions (rowid, submission_id, document) "
+    f"SELECT submissions.rowid, submissions.id, {_SQLITE_DOCUMENT} FROM search_pending "
+    "JOIN submissions ON submissions.rowid = search_pending.submission_rowid "
+    "WHERE search_pending.submission_rowid <= :last",
+    "DELETE FROM search_pending WHERE submission_rowid <= :last",
+]
+_ANY_PENDING = "SELECT 1 FROM search_pending LIMIT 1"
+INDEX_BATCH = 1000  # submissions a background pass indexes in one write transaction
+
+
+def _index_pending_on(connection, limit):
+    """On connection, in its write transaction: index_pending's work; how many were pending."""
+    last = connection.exec_driver_sql(_PENDING_UP_TO, {"limit": limit}).scalar()
+    if last is None:
+        return 0
+    for statement in _INDEX_PENDING:
+        connection.exec_driver_sql(statement, {"last": last})
+    return connection.exec_driver_sql("SELECT changes()").scalar()
+
+
+def _sqlite():
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def index_pending(limit=INDEX_BATCH):
+    """SQLite: index up to limit pending submissions (the oldest first) in one write transaction; returns
+    how many were pending and are now indexed (or deleted meanwhile). 0 at once on PostgreSQL, which never
+    has any, and when none is pending (one read, no write lock taken)."""
+    if not _sqlite():
+        return 0
+    with read_connection() as connection:
+        if connection.exec_driver_sql(_ANY_PENDING).first() is None:
+            return 0
+    with write_connection() as connection:
+        return _index_pending_on(connection, limit)
+
+
+def catch_up():
+    """Before a search on SQLite: index every pending submission, in the request session's own write
+    transaction, so the search that follows (in a snapshot taken after it) sees every submission."""
+    if not _sqlite():
+        return
+    with read_connection() as connection:
+        if connection.exec_driver_sql(_ANY_PENDING).first() is None:
+            return
+    with write_transaction() as session:
+        _index_pending_on(session.connection(), -1)  # LIMIT -1: no limit
 
 
 def managed_by_models(name, type_, parent_names):
@@ -153,6 +210,6 @@ def matching_submissions(account_id, query, within=(), through=None):
     terms = terms_of(query or "")
     if not terms:
         return None
-    dialect = db.session.get_bind().dialect.name
-    matches = _sqlite_matches if dialect == "sqlite" else _postgresql_matches
+    catch_up()
+    matches = _sqlite_matches if _sqlite() else _postgresql_matches
     return matches(account_id, terms, tuple(within), through).subquery("matches")

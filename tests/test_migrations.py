@@ -265,3 +265,40 @@ def test_flask_db_upgrade_through_the_apps_own_cli(tmp_path):
     with app.app_context():
         assert {"accounts", "api_keys", "contacts", "deliveries"} <= set(db.inspect(db.engine).get_table_names())
         db.engine.dispose()
+
+
+def test_0011_keeps_indexed_submissions_searchable_and_its_downgrade_indexes_what_was_pending(previous_release):
+    """0011 keeps every submission, and those indexed before stay found; going down, what was still pending
+    is indexed first, as 0010's index holds every submission."""
+    from contactapi import inbox
+
+    submission = ("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) VALUES "
+                  "('{id}', 'con_old', 1, NULL, '{{\"email\": \"ada@example.com\", \"message\": \"{text}\"}}', "
+                  "'2026-01-0{day} 00:00:00')")
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES ('con_old', 1, "
+        "'ada@example.com', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        submission.format(id="sub_old", text="Old Analytical note", day=1))
+    upgrade(revision="0011")
+    with db.engine.begin() as connection:
+        connection.execute(text(submission.format(id="sub_new", text="New Babbage note", day=2)))
+        indexes = {index["name"] for index in db.inspect(connection).get_indexes("submissions")}
+    assert "ix_submissions_account_id" not in indexes and "ix_submissions_account_newest" in indexes
+    found = {word: [item.id for item in inbox.page_of(1, inbox.InboxFilter(query=word), 1, 20).items]
+             for word in ("analyt", "babbage", "note")}
+    assert found == {"analyt": ["sub_old"], "babbage": ["sub_new"], "note": ["sub_new", "sub_old"]}
+    with db.engine.begin() as connection:
+        connection.execute(text(submission.format(id="sub_last", text="Last Lovelace note", day=3)))
+    db.session.remove()
+    downgrade(revision="0010")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 3
+        assert "ix_submissions_account_id" in {index["name"] for index in db.inspect(connection).get_indexes("submissions")}
+        if connection.dialect.name == "sqlite":
+            indexed = connection.execute(text("SELECT submission_id FROM search_submissions ORDER BY rowid")).scalars()
+            assert list(indexed) == ["sub_old", "sub_new", "sub_last"]
+            assert "search_pending" not in db.inspect(connection).get_table_names()
+            matched = connection.execute(text("SELECT submission_id FROM search_submissions "
+                                              "WHERE search_submissions MATCH 'lovelace'")).scalars()
+            assert list(matched) == ["sub_last"]

@@ -7,6 +7,7 @@ import time
 
 from flask import current_app
 
+from .. import search
 from . import mail, outbox, safe_http, traffic as requests_served, webhooks
 
 log = logging.getLogger(__name__)
@@ -81,13 +82,16 @@ def drain():
 
 
 def run(app, stop):
-    """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap."""
+    """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap.
+    Between batches, when the process's requests pause, it also indexes new submissions for search."""
     with app.app_context():
         interval, batch = current_app.config["DELIVERY_POLL_INTERVAL"], current_app.config["DELIVERY_BATCH"]
         traffic = requests_served.of(app)
         while not stop.is_set():
             try:
                 attempted = run_once(stop, traffic)
+                if traffic is None or traffic.paused():
+                    search.index_pending()  # the submissions written meanwhile (SQLite), in a pause
                 if not attempted:
                     mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
                 if attempted < batch:
