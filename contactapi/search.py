@@ -93,15 +93,21 @@ def _sqlite():
     return db.session.get_bind().dialect.name == "sqlite"
 
 
+def _any_pending():
+    """Whether submissions wait to be indexed: one read on SQLite; False at once on PostgreSQL, which never
+    has any."""
+    if not _sqlite():
+        return False
+    with read_connection() as connection:
+        return connection.exec_driver_sql(_ANY_PENDING).first() is not None
+
+
 def index_pending(limit=INDEX_BATCH):
     """SQLite: index up to limit pending submissions (the oldest first) in one write transaction; returns
-    how many were pending and are now indexed (or deleted meanwhile). 0 at once on PostgreSQL, which never
-    has any, and when none is pending (one read, no write lock taken)."""
-    if not _sqlite():
+    how many were pending and are now indexed (or deleted meanwhile). 0, with no write lock taken, when none
+    is pending (always on PostgreSQL)."""
+    if not _any_pending():
         return 0
-    with read_connection() as connection:
-        if connection.exec_driver_sql(_ANY_PENDING).first() is None:
-            return 0
     with write_connection() as connection:
         return _index_pending_on(connection, limit)
 
@@ -109,13 +115,9 @@ def index_pending(limit=INDEX_BATCH):
 def catch_up():
     """Before a search on SQLite: index every pending submission, in the request session's own write
     transaction, so the search that follows (in a snapshot taken after it) sees every submission."""
-    if not _sqlite():
-        return
-    with read_connection() as connection:
-        if connection.exec_driver_sql(_ANY_PENDING).first() is None:
-            return
-    with write_transaction() as session:
-        _index_pending_on(session.connection(), -1)  # LIMIT -1: no limit
+    if _any_pending():
+        with write_transaction() as session:
+            _index_pending_on(session.connection(), -1)  # LIMIT -1: no limit
 
 
 def managed_by_models(name, type_, parent_names):
