@@ -17,8 +17,9 @@ ALL_STRATEGIES = ("fixed-window", "moving-window", "sliding-window-counter")
 
 @pytest.fixture
 def clock(monkeypatch):
-    """time.time() as a list to move: clock[0] += seconds."""
-    now = [time.time()]
+    """time.time() as a list to move: clock[0] += seconds. It starts a second into a minute, so that half a
+    minute on is still in the same minute's window (a sliding window counter weighs the previous one)."""
+    now = [time.time() // 60 * 60 + 1]
     monkeypatch.setattr(time, "time", lambda: now[0])
     return now
 
