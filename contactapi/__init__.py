@@ -88,7 +88,7 @@ def register_extensions(app):
     # contactapi/translations/<lang>/LC_MESSAGES/messages.po, compiled to the committed .mo (make translations).
     babel.init_app(app, locale_selector=lambda: visitors.select_locale(request))
     app.jinja_env.globals["get_locale"] = get_locale
-    ratelimits.init_app(app)  # binds Flask-Limiter
+    ratelimits.init_app(app)
     deliveries.init_app(app)
 
 

@@ -1,7 +1,5 @@
 """Unbound Flask extensions; create_app binds them with init_app (Flask-Migrate: schema_migrations.py)."""
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -15,5 +13,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 mail = Mail()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address)
 babel = Babel()

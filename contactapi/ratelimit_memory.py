@@ -7,7 +7,7 @@ Thread.start). Here a count that has expired is dropped when it is next read, an
 in the request that writes after SWEEP_INTERVAL, so memory stays bounded by the identities recently seen.
 It serves the three strategies `limits` offers (fixed window, moving window, sliding window counter), with
 the same answers as MemoryStorage. It is registered with `limits` for worker-memory://, which
-ratelimits.init_app puts in place of memory://."""
+ratelimits counts in for memory://."""
 import threading
 import time
 from collections import deque

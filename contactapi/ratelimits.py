@@ -1,4 +1,4 @@
-"""Rate limits, by who is calling: the one module that talks to Flask-Limiter.
+"""Rate limits, by who is calling: the one module that counts them.
 
 Publishable keys (public forms): per client IP and per key. Secret keys (backends): per key only, so a bulk
 import is never throttled by its address. Requests without a valid key count against their IP. The doors
@@ -9,13 +9,14 @@ too), then the key once the body named it (submit.py); secret-key endpoints call
 authentication. The buckets are shared by all endpoints (scope), so one key has one budget whichever door
 it uses.
 
-Why counting is written this way: each rule is one `hit` on the `limits` strategy Flask-Limiter keeps
-(`limiter.limiter`, on the configured RATELIMIT_STORAGE_URI), with the limit strings parsed once per
-distinct value (they are read from the config at request time, so tests and the environment can change
-them). memory:// counts in ratelimit_memory's storage, which starts no thread. Flask-Limiter's own
-before-request pass would look for declared limits on every request and find none, so a request filter
-exempts every request from it. While the shared store cannot be reached each worker counts in its own
-memory and checks the store again after a back-off.
+Why counting is written this way (issue 14): each rule is one `hit` on a strategy of `limits`, the library
+Flask-Limiter counts with, on RATELIMIT_STORAGE_URI with RATELIMIT_STORAGE_OPTIONS and RATELIMIT_STRATEGY,
+as Flask-Limiter builds them: the same keys in the same store. Flask-Limiter itself is not bound: bound, it
+resolves the limits declared for every request in hooks of its own, and with none declared that pass
+(no public switch turns it off) cost 20 % of a read and 12 % of a create. The limit strings are parsed once
+per distinct value (they are read from the config at request time, so tests and the environment can change
+them). memory:// counts in ratelimit_memory's storage, which starts no thread. While the shared store
+cannot be reached each worker counts in its own memory and checks the store again after a back-off.
 """
 import math
 import time
@@ -24,10 +25,10 @@ from functools import lru_cache, wraps
 
 from flask import current_app, g, request
 from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
 from limits.strategies import STRATEGIES
 from werkzeug.exceptions import TooManyRequests
 
-from .extensions import limiter
 from .ratelimit_memory import WORKER_MEMORY, WorkerMemoryStorage
 from .response_headers import set_all
 
@@ -38,12 +39,6 @@ KEY_REQUEST_IP = ("RATELIMIT_KEY_REQUEST_IP", "key-request-ip")
 _STATE = "contactapi.ratelimits"  # app.extensions key of this worker's _Counter
 _COUNTED = "_ratelimit_counted"  # g attribute: the last budget this request was counted against
 _LONGEST_BACK_OFF = 32  # seconds between checks of a store that is down
-
-
-@limiter.request_filter
-def _nothing_declared():
-    """Every limit is counted here, none declared through Flask-Limiter's decorators or defaults."""
-    return True
 
 
 class RateLimited(TooManyRequests):
@@ -72,22 +67,31 @@ class _Counted:
 
 
 class _Counter:
-    """This worker's way to the counts: Flask-Limiter's strategy on the shared store, or, while the store
-    cannot be reached, a strategy on this worker's memory."""
+    """This worker's way to the counts: the strategy on the configured store, or, while the store cannot be
+    reached, a strategy on this worker's memory."""
 
     def __init__(self, config):
+        uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        if uri.startswith("memory://"):  # the same counts, without limits' MemoryStorage's timer thread
+            uri = WORKER_MEMORY + uri[len("memory"):]
+        self.storage = storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+        name = config.get("RATELIMIT_STRATEGY", "fixed-window")
+        if name not in STRATEGIES:
+            raise RuntimeError(f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, not {name!r}")
+        strategy = STRATEGIES[name]
+        self.shared = strategy(self.storage)
         self.fallback_enabled = config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
-        self.fallback = STRATEGIES[config.get("RATELIMIT_STRATEGY", "fixed-window")](WorkerMemoryStorage())
+        self.fallback = strategy(WorkerMemoryStorage())
         self.in_memory = False
         self.next_check, self.back_off = 0.0, 1
 
     def strategy(self):
         if self.in_memory and time.monotonic() >= self.next_check:
-            if limiter.storage.check():
+            if self.storage.check():
                 self.in_memory, self.back_off = False, 1
             else:
                 self._wait_longer()
-        return self.fallback if self.in_memory else limiter.limiter
+        return self.fallback if self.in_memory else self.shared
 
     def _wait_longer(self):
         self.next_check = time.monotonic() + self.back_off
@@ -107,11 +111,7 @@ class _Counter:
 
 
 def _counter():
-    app = current_app._get_current_object()
-    counter = app.extensions.get(_STATE)
-    if counter is None:
-        counter = app.extensions[_STATE] = _Counter(app.config)
-    return counter
+    return current_app.extensions[_STATE]
 
 
 def _count(rule, identity):
@@ -193,7 +193,7 @@ def storage_state():
     each worker counts in its own memory; "disabled" when RATELIMIT_ENABLED is false."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return "disabled"
-    return "ok" if limiter.storage.check() else "degraded"
+    return "ok" if _counter().storage.check() else "degraded"
 
 
 def _warn_once_when_degraded(app):
@@ -228,12 +228,9 @@ def _add_headers(response):
 
 
 def init_app(app):
-    """Bind Flask-Limiter, memory:// counted by ratelimit_memory's storage (the same counts, no timer thread);
-    headers on every counted answer; log, once per worker, when limits fall back to memory."""
-    uri = app.config.get("RATELIMIT_STORAGE_URI") or ""
-    if uri.startswith("memory://"):
-        app.config["RATELIMIT_STORAGE_URI"] = WORKER_MEMORY + uri[len("memory"):]
-    limiter.init_app(app)
+    """The app's counts on its configured store; headers on every counted answer; log, once per worker,
+    when limits fall back to memory."""
+    app.extensions[_STATE] = _Counter(app.config)
     app.after_request(_after_request)
 
 

@@ -141,6 +141,18 @@ def test_limits_can_be_switched_off(make_app, make_key):
     assert statuses == [200, 200, 200]
 
 
+def test_the_configured_strategy_counts(make_app, make_key):
+    client = make_app(RATELIMIT_STRATEGY="moving-window", RATELIMIT_SECRET_KEY="2/minute").test_client()
+    headers = {"Authorization": f"Bearer {make_key()}"}
+    statuses = [client.get("/v1/contacts", headers=headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_an_unknown_strategy_stops_the_app_from_starting(make_app):
+    with pytest.raises(RuntimeError, match="RATELIMIT_STRATEGY must be one of fixed-window, moving-window"):
+        make_app(RATELIMIT_STRATEGY="leaky-bucket")
+
+
 def test_every_v1_answer_carries_the_standard_rate_limit_headers(limited_app, make_key):
     client = limited_app(RATELIMIT_SECRET_KEY="3/minute")
     headers = {"Authorization": f"Bearer {make_key()}"}

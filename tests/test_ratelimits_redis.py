@@ -45,3 +45,18 @@ def test_a_secret_keys_bulk_budget_is_shared_too(gunicorn, make_key, redis_url):
 def test_healthz_says_ok_while_redis_answers(make_app, redis_url):
     response = make_app(RATELIMIT_STORAGE_URI=redis_url).test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok", "ratelimit": "ok"}
+
+
+def test_counts_keep_the_keys_of_the_release_that_counted_through_flask_limiter(make_app, make_key, redis_url):
+    """A rolling upgrade shares one budget between the releases: the same `limits` strategy on the same store
+    writes the same keys (LIMITS: is the store's prefix, then the scope, the key's id and the limit)."""
+    import redis
+
+    client = make_app(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_SECRET_KEY="5/hour").test_client()
+    for _ in range(2):
+        assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {make_key()}"}).status_code == 200
+    store = redis.Redis.from_url(redis_url)
+    keys = sorted(key.decode() for key in store.keys("LIMITS:*"))
+    store.close()
+    assert len(keys) == 2 and all(key.startswith("LIMITS:LIMITER/secret-key/key_") and key.endswith("/5/1/hour")
+                                  for key in keys), keys
