@@ -6,4 +6,4 @@ bp = Blueprint("api", __name__, url_prefix="/v1")
 from .. import ratelimits  # noqa: E402
 from . import challenge, contacts, openapi, people, webhooks  # noqa: E402,F401  (views register themselves on bp)
 
-bp.after_request(ratelimits.add_standard_headers)
+ratelimits.announce_standard_headers(bp)

@@ -5,6 +5,6 @@ from flask import Blueprint
 from .. import ratelimits
 
 bp = Blueprint("forms", __name__)
-bp.after_request(ratelimits.add_standard_headers)
+ratelimits.announce_standard_headers(bp)
 
 from . import codefreeform, formspree, views, web3forms  # noqa: E402,F401
