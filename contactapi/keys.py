@@ -3,26 +3,24 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 
 from cachetools import TTLCache
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
+from . import key_uses
 from .database import write_transaction
 from .extensions import db
 from .ids import random_id, random_token
-from .models import Account, ApiKey, utcnow
+from .models import Account, ApiKey
 from .origins import normalise_domain
 from .spam_rules import ContentRules
 
 PREFIXES = {"secret": "ck_secret_", "publishable": "ck_pub_"}
 KINDS = tuple(PREFIXES)
 _ANY_PREFIX = tuple(PREFIXES.values())
-LAST_USED_RESOLUTION = timedelta(minutes=1)  # each worker writes last_used_at at most this often
 KEY_CACHE_SIZE = 10_000
-_CACHE = "contactapi.key_cache"  # app.extensions keys of this worker's cache and last-use batch
-_LAST_USED = "contactapi.key_last_used"
+_CACHE = "contactapi.key_cache"  # app.extensions key of this worker's cache and last-use batch
 
 
 class KeyLimitReached(Exception):
@@ -152,31 +150,6 @@ def principal_of(key, owner_email):
 _MISSING = object()  # not in the cache (None is: no such key)
 
 
-class _LastUses:
-    """The keys this worker saw in use, and when, written in one batch at most once per LAST_USED_RESOLUTION:
-    a request pays for that write once a minute per worker, not once a minute per key."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.seen = {}
-        self.next_write = 0.0  # time.monotonic() from which the batch may be written
-
-    def saw(self, key_id):
-        with self.lock:
-            self.seen[key_id] = utcnow()
-
-    def take_when_due(self):
-        """The batch to write ({key id: when}), or {} when the last write is too recent (or nothing is new)."""
-        if time.monotonic() < self.next_write:  # the common case, decided without the lock (checked again in it)
-            return {}
-        with self.lock:
-            if time.monotonic() < self.next_write or not self.seen:
-                return {}
-            self.next_write = time.monotonic() + LAST_USED_RESOLUTION.total_seconds()
-            batch, self.seen = self.seen, {}
-            return batch
-
-
 def _worker_state(app):
     """This worker's key cache (None when KEY_CACHE_TTL is 0) and last-use batch, made on first use."""
     state = app.extensions.get(_CACHE)
@@ -184,27 +157,15 @@ def _worker_state(app):
         ttl = app.config["KEY_CACHE_TTL"]
         # The timer is looked up on each call, so a test can move time.monotonic.
         cache = TTLCache(KEY_CACHE_SIZE, ttl, timer=lambda: time.monotonic()) if ttl else None
-        state = app.extensions[_CACHE] = (cache, threading.Lock(), _LastUses())
+        state = app.extensions[_CACHE] = (cache, threading.Lock(), key_uses.LastUses())
     return state
-
-
-def write_last_uses(app=None):
-    """Write the batch of last uses this worker has seen, if one is due (one UPDATE per key, one transaction)."""
-    _write_when_due(_worker_state(app or current_app)[2])
-
-
-def _write_when_due(last_uses):
-    batch = last_uses.take_when_due()
-    if batch:
-        with write_transaction() as session:
-            session.execute(update(ApiKey), [{"id": key_id, "last_used_at": when} for key_id, when in batch.items()])
 
 
 def authenticate(raw_key):
     """The Principal for a raw key, or None when it is unknown, malformed, disabled or deleted.
 
     Lookups are cached per worker for KEY_CACHE_TTL seconds, so a key disabled elsewhere
-    stops working within that time on every worker. Its use is noted for last_used_at (see _LastUses)."""
+    stops working within that time on every worker. Its use is noted for last_used_at (key_uses.py)."""
     if not isinstance(raw_key, str) or not raw_key.startswith(_ANY_PREFIX) or len(raw_key) > 128:
         return None
     cache, lock, last_uses = _worker_state(current_app)
@@ -220,7 +181,7 @@ def authenticate(raw_key):
                 cache[key_digest] = principal
     if principal is not None:
         last_uses.saw(principal.key_id)
-        _write_when_due(last_uses)
+        key_uses.write_when_due(last_uses)
     return principal
 
 

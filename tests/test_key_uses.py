@@ -1,0 +1,65 @@
+"""When keys were last used: written in batches in one order of keys, and never at the cost of a request."""
+import logging
+from contextlib import contextmanager
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+
+from contactapi import key_uses
+from contactapi.extensions import db
+from contactapi.models import ApiKey
+
+
+def _last_uses(app):
+    with app.app_context():
+        return {key.id: key.last_used_at for key in db.session.scalars(select(ApiKey))}
+
+
+def test_every_batch_updates_its_keys_in_id_order(make_app, make_key, monkeypatch):
+    """Two workers' batches lock the keys they share in the same order, so they cannot deadlock each other
+    (opposite orders did, on PostgreSQL, and failed the request that wrote one)."""
+    app = make_app(KEY_CACHE_TTL=5)
+    raws = [make_key(f"owner{n}@example.com") for n in range(4)]
+    clock = [1000.0]
+    monkeypatch.setattr(key_uses.time, "monotonic", lambda: clock[0])
+    client = app.test_client()
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {raws[0]}"}).status_code == 200
+    batches = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda _conn, _cursor, statement, parameters, _context, many:
+                     batches.append(parameters) if statement.startswith("UPDATE api_keys") else None)
+    for raw in reversed(raws):  # seen newest key first
+        assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    clock[0] += 61
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {raws[1]}"}).status_code == 200
+    [batch] = batches
+    # SET last_used_at WHERE id: the id is the last parameter (positional on SQLite, named on PostgreSQL)
+    ids = [row["api_keys_id"] if isinstance(row, dict) else row[-1] for row in batch]
+    assert len(ids) == 4 and ids == sorted(ids)
+
+
+def test_a_failed_write_keeps_the_answer_and_the_uses_for_the_next_batch(make_app, make_key, monkeypatch, caplog):
+    app = make_app(KEY_CACHE_TTL=5)
+    raw = make_key()
+    clock = [1000.0]
+    monkeypatch.setattr(key_uses.time, "monotonic", lambda: clock[0])
+    real_transaction, failures = key_uses.write_transaction, [1]
+
+    @contextmanager
+    def failing_once():
+        if failures:
+            failures.pop()
+            raise OperationalError("UPDATE api_keys …", {}, Exception("deadlock detected"))
+        with real_transaction() as session:
+            yield session
+
+    monkeypatch.setattr(key_uses, "write_transaction", failing_once)
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert "last used" in caplog.text and list(_last_uses(app).values()) == [None]
+    clock[0] += 61
+    assert client.post("/v1/contacts", json={"email": "a@example.com"},
+                       headers={"Authorization": f"Bearer {raw}"}).status_code == 201
+    [written] = _last_uses(app).values()
+    assert written is not None
