@@ -12,11 +12,12 @@ it uses.
 Why counting is written this way (issue 14): each rule is one `hit` on a strategy of `limits`, the library
 Flask-Limiter counts with, on RATELIMIT_STORAGE_URI with RATELIMIT_STORAGE_OPTIONS and RATELIMIT_STRATEGY,
 as Flask-Limiter builds them: the same keys in the same store. Flask-Limiter itself is not bound: bound, it
-resolves the limits declared for every request in hooks of its own, and with none declared that pass
-(no public switch turns it off) cost 18 % of the instructions of a read by id and 9 % of a create. The limit strings are parsed once
-per distinct value (they are read from the config at request time, so tests and the environment can change
-them). memory:// counts in ratelimit_memory's storage, which starts no thread. While the shared store
-cannot be reached each worker counts in its own memory and checks the store again after a back-off.
+resolves the limits declared for every request in hooks of its own, and with none declared that pass (no
+public switch turns it off) cost 18 % of the instructions of a read by id and 9 % of a create. The limit
+strings are parsed once per distinct value (they are read from the config at request time, so tests and the
+environment can change them). memory:// counts in ratelimit_memory's storage, which starts no thread. While
+the shared store cannot be reached each worker counts in its own memory and checks the store again after a
+back-off.
 """
 import math
 import time
@@ -78,10 +79,10 @@ class _Counter:
         name = config.get("RATELIMIT_STRATEGY", "fixed-window")
         if name not in STRATEGIES:
             raise RuntimeError(f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, not {name!r}")
-        strategy = STRATEGIES[name]
-        self.shared = strategy(self.storage)
+        strategy_class = STRATEGIES[name]
+        self.shared = strategy_class(self.storage)
         self.fallback_enabled = config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
-        self.fallback = strategy(WorkerMemoryStorage())
+        self.fallback = strategy_class(WorkerMemoryStorage())
         self.in_memory = False
         self.next_check, self.back_off = 0.0, 1
 
@@ -186,7 +187,7 @@ def _counted_now():
 
 
 _WARNED = "contactapi.ratelimit_degraded_warned"  # app.extensions key: this worker has logged it
-_STANDARD = "contactapi.ratelimit_standard_headers"  # app.extensions key: the blueprints announce_standard_headers named
+_STANDARD = "contactapi.ratelimit_standard_headers"  # app.extensions key: blueprints announce_standard_headers named
 
 
 def storage_state():

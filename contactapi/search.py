@@ -54,7 +54,7 @@ def rebuild():
     PostgreSQL keeps its search columns in step by itself (generated columns); its two GIN indexes are
     rebuilt without blocking writes (REINDEX CONCURRENTLY), which is only ever needed after an index
     corruption or an upgrade of pg_trgm or of the collation."""
-    if db.engine.dialect.name == "sqlite":
+    if _sqlite():
         with write_connection() as connection:
             for statement in _SQLITE_REBUILD:
                 connection.exec_driver_sql(statement)
