@@ -1,7 +1,9 @@
-"""When keys were last used: written in batches in one order of keys, and never at the cost of a request."""
+"""When keys were last used: written in batches, at most once a minute per worker, in one order of keys, and
+never at the cost of a request."""
 import logging
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
@@ -10,18 +12,48 @@ from contactapi.extensions import db
 from contactapi.models import ApiKey
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """time.monotonic() as a list to move: clock[0] += seconds."""
+    now = [1000.0]
+    monkeypatch.setattr(key_uses.time, "monotonic", lambda: now[0])
+    return now
+
+
 def _last_uses(app):
+    """{key id: last_used_at} as stored."""
     with app.app_context():
         return {key.id: key.last_used_at for key in db.session.scalars(select(ApiKey))}
 
 
-def test_every_batch_updates_its_keys_in_id_order(make_app, make_key, monkeypatch):
+def test_last_used_at_is_written_in_one_batch_at_most_once_a_minute_per_worker(make_app, make_key, clock):
+    app = make_app(KEY_CACHE_TTL=5)
+    first, second = make_key(), make_key("other@example.com")
+    client = app.test_client()
+    writes = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda *args: writes.append(args[2]) if args[2].startswith("UPDATE api_keys") else None)
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {first}"}).status_code == 200
+    after_first = _last_uses(app)
+    assert sorted(v is not None for v in after_first.values()) == [False, True]  # the first use is written
+    for _ in range(5):
+        for raw in (first, second):
+            assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert _last_uses(app) == after_first and len(writes) == 1  # nothing more within the minute
+    clock[0] += 61
+    assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+    last = _last_uses(app)
+    assert all(v is not None for v in last.values()) and len(writes) == 2  # both keys in one batch
+    first_key = next(key_id for key_id, when in after_first.items() if when is not None)
+    assert last[first_key] > after_first[first_key]  # the latest use of the batch
+
+
+def test_every_batch_updates_its_keys_in_id_order(make_app, make_key, clock):
     """Two workers' batches lock the keys they share in the same order, so they cannot deadlock each other
     (opposite orders did, on PostgreSQL, and failed the request that wrote one)."""
     app = make_app(KEY_CACHE_TTL=5)
     raws = [make_key(f"owner{n}@example.com") for n in range(4)]
-    clock = [1000.0]
-    monkeypatch.setattr(key_uses.time, "monotonic", lambda: clock[0])
     client = app.test_client()
     assert client.get("/v1/contacts", headers={"Authorization": f"Bearer {raws[0]}"}).status_code == 200
     batches = []
@@ -38,11 +70,10 @@ def test_every_batch_updates_its_keys_in_id_order(make_app, make_key, monkeypatc
     assert len(ids) == 4 and ids == sorted(ids)
 
 
-def test_a_failed_write_keeps_the_answer_and_the_uses_for_the_next_batch(make_app, make_key, monkeypatch, caplog):
+def test_a_failed_write_keeps_the_answer_and_the_uses_for_the_next_batch(make_app, make_key, clock, monkeypatch,
+                                                                          caplog):
     app = make_app(KEY_CACHE_TTL=5)
     raw = make_key()
-    clock = [1000.0]
-    monkeypatch.setattr(key_uses.time, "monotonic", lambda: clock[0])
     real_transaction, failures = key_uses.write_transaction, [1]
 
     @contextmanager
