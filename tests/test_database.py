@@ -1,0 +1,98 @@
+"""database.write_connection: each thread keeps its write connection from one transaction to the next, and that
+connection never holds a transaction, a lock or a snapshot between them (run on SQLite and, with
+TEST_DATABASE_URL, on PostgreSQL)."""
+import multiprocessing
+import sqlite3
+
+import pytest
+from sqlalchemy import make_url, select, text
+
+from contactapi.database import write_connection
+from contactapi.extensions import db
+from contactapi.models import Contact
+
+
+def on_postgresql(app):
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def stored_emails(app):
+    with app.app_context():
+        emails = set(db.session.execute(select(Contact.email)).scalars())
+        db.session.remove()
+    return emails
+
+
+def test_the_write_connection_is_kept_between_transactions_and_holds_nothing_between_them(app, client, auth):
+    with app.app_context():
+        with write_connection() as first:
+            pass
+        with write_connection() as second:
+            pass
+    assert first is second
+    assert client.post("/v1/contacts", json={"email": "ada@example.com"}, headers=auth).status_code == 201
+    if on_postgresql(app):
+        with app.app_context():
+            busy = db.session.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND state LIKE 'idle in transaction%'")).scalar()
+            db.session.remove()
+        assert busy == 0
+    else:  # another writer takes the write lock at once: no transaction was left open
+        path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_write_after_the_database_dropped_the_kept_connection_reconnects(app, client, auth):
+    if not on_postgresql(app):
+        pytest.skip("a server that drops connections: PostgreSQL")
+    assert client.post("/v1/contacts", json={"email": "ada@example.com"}, headers=auth).status_code == 201
+    with app.app_context():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as admin:
+            admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    answers = [client.post("/v1/contacts", json={"email": f"grace{i}@example.com"}, headers=auth).status_code
+               for i in range(2)]
+    # The first write may find its connection gone (a 500, nothing stored); the one after it reconnects.
+    assert answers[-1] == 201
+    assert "grace1@example.com" in stored_emails(app)
+
+
+def test_a_write_transaction_inside_another_gets_a_connection_of_its_own(app):
+    if not on_postgresql(app):
+        pytest.skip("SQLite has one writer at a time: a nested writer would wait for the outer one")
+    with app.app_context(), write_connection() as outer:
+        with write_connection() as inner:
+            assert inner is not outer
+            inner.execute(text("CREATE TEMPORARY TABLE nested_probe (n int)"))
+        outer.execute(text("SELECT 1"))
+
+
+def _connection_identity(connection):
+    """Which database session this is: the server's process on PostgreSQL, the driver's connection on SQLite."""
+    if connection.dialect.name == "postgresql":
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    return id(connection.connection.driver_connection)
+
+
+def _write_in_child(app, answers):
+    with app.app_context(), write_connection() as connection:
+        answers.put(_connection_identity(connection))
+
+
+def test_a_forked_process_writes_on_a_connection_of_its_own(app, client, auth):
+    with app.app_context(), write_connection() as connection:
+        parent = _connection_identity(connection)
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    child = context.Process(target=_write_in_child, args=(app, answers))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert answers.get(timeout=5) != parent
+    # The parent's kept connection still works: the child did not use (or close) it.
+    assert client.post("/v1/contacts", json={"email": "parent@example.com"}, headers=auth).status_code == 201
+    with app.app_context(), write_connection() as connection:
+        assert _connection_identity(connection) == parent
