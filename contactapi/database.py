@@ -13,7 +13,8 @@ from .extensions import db
 
 _IMMEDIATE = "contactapi_immediate"
 _TURNS = "contactapi.writer_turns"  # app.extensions key of the app's _WriterTurns (SQLite files only)
-_WRITERS = "contactapi.writer_connections"  # app.extensions key of the app's _WriterConnections
+_WRITERS = "contactapi.writer_connections"  # app.extensions keys of the app's _KeptConnections for writes
+_READERS = "contactapi.reader_connections"  # and for statement_reads
 
 
 class _WriterTurns:
@@ -87,39 +88,41 @@ def configure_engine(app, engine, busy_timeout):
         connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class _WriterConnections:
-    """Each thread's own pooled connection for write transactions, kept from one to the next.
+class _KeptConnections:
+    """Each thread's own pooled connection for one use (writes, or reads on the driver), kept from one
+    transaction or read to the next, with that use's execution options set once.
 
     Taking a connection from the pool and giving it back, with the events and the execution options each
-    new Connection sets up, cost more than the BEGIN and COMMIT they wrap (about 60 µs a transaction, measured
-    in bench/RESULTS.md). Between transactions the kept connection is idle: it holds no lock and no snapshot,
-    on either database. A forked process starts its own; one that the database dropped reconnects on its next
-    BEGIN (SQLAlchemy revalidates an invalidated Connection)."""
+    new Connection sets up, cost more than the BEGIN and COMMIT they wrap (about 60 µs a write, measured in
+    bench/RESULTS.md). Between uses the kept connection is idle: it holds no transaction, no lock and no
+    snapshot, on either database. A forked process starts its own; one that the database dropped reconnects
+    on its next use (SQLAlchemy revalidates an invalidated Connection)."""
 
-    def __init__(self, engine):
-        self.engine, self.local = engine, threading.local()
+    def __init__(self, engine, options):
+        self.engine, self.options, self.local = engine, options, threading.local()
 
     @contextmanager
     def connection(self):
-        held = getattr(self.local, "connection", None)
-        if held is None or held.closed or self.local.pid != os.getpid():
-            held = self.local.connection = self.engine.connect()
-            held.execution_options(**{_IMMEDIATE: True})
+        kept = getattr(self.local, "connection", None)
+        if kept is None or kept.closed or self.local.pid != os.getpid():
+            kept = self.local.connection = self.engine.connect().execution_options(**self.options)
             self.local.pid = os.getpid()
-        if not held.in_transaction():
-            yield held
+        if kept.in_transaction():  # a writer inside another (PostgreSQL): a pooled connection of its own
+            with self.engine.connect() as connection:
+                yield connection.execution_options(**self.options)
             return
-        # A write transaction inside another one (on PostgreSQL): a pooled connection of its own, as before.
-        with self.engine.connect() as connection:
-            connection.execution_options(**{_IMMEDIATE: True})
-            yield connection
+        try:
+            yield kept
+        finally:
+            if kept.in_transaction():  # a read that SQLAlchemy began: ended, so no snapshot outlives it
+                kept.rollback()
 
 
-def _writer_connection():
-    writers = current_app.extensions.get(_WRITERS)
-    if writers is None or writers.engine is not db.engine:
-        writers = current_app.extensions[_WRITERS] = _WriterConnections(db.engine)
-    return writers.connection()
+def _kept_connection(key, options):
+    kept = current_app.extensions.get(key)
+    if kept is None or kept.engine is not db.engine:
+        kept = current_app.extensions[key] = _KeptConnections(db.engine, options)
+    return kept.connection()
 
 
 @contextmanager
@@ -129,7 +132,7 @@ def write_connection():
     For hot paths written in SQLAlchemy Core: it skips the ORM session's bookkeeping. The request's
     session, if it has a transaction open, is left alone (SQLite's WAL lets its reader stay)."""
     # The connection is found outside the writers' turn: only the transaction itself holds up the other writers.
-    with _writer_connection() as connection, _writer_turn(), connection.begin():
+    with _kept_connection(_WRITERS, {_IMMEDIATE: True}) as connection, _writer_turn(), connection.begin():
         yield connection
     checkpoints.after_commit(current_app)
 
@@ -149,15 +152,18 @@ def read_connection():
 @contextmanager
 def statement_reads():
     """A connection for reads that need no snapshot shared between statements, run on the driver
-    (driver.py): read_connection's: the request session's when it has a transaction open, otherwise a
-    pooled connection in which no transaction begins. On PostgreSQL that is autocommit: a read then costs
+    (driver.py): the request session's when it has a transaction open (as read_connection), otherwise the
+    thread's kept reader (_KeptConnections), in which no transaction begins. On PostgreSQL that is autocommit: a read then costs
     one round trip, not three (BEGIN, the read, and the pool's ROLLBACK, which also makes psycopg forget
     the statements it prepared), and at READ COMMITTED each statement takes its own snapshot anyway. SQLite
     needs nothing: its driver begins no transaction by itself (configure_engine) and SQLAlchemy is never
     asked for one here."""
-    with read_connection() as connection:
-        if not connection.in_transaction() and connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
+    registry = db.session.registry
+    if registry.has() and registry().in_transaction():
+        yield registry().connection()
+        return
+    options = {"isolation_level": "AUTOCOMMIT"} if db.engine.dialect.name == "postgresql" else {}
+    with _kept_connection(_READERS, options) as connection:
         yield connection
 
 

@@ -1,5 +1,5 @@
-"""database.write_connection: each thread keeps its write connection from one transaction to the next, and that
-connection never holds a transaction, a lock or a snapshot between them (run on SQLite and, with
+"""database.write_connection and statement_reads: each thread keeps its connection for each from one use to the
+next, and a kept connection never holds a transaction, a lock or a snapshot between uses (run on SQLite and, with
 TEST_DATABASE_URL, on PostgreSQL)."""
 import multiprocessing
 import sqlite3
@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy import make_url, select, text
 
-from contactapi.database import write_connection
+from contactapi.database import statement_reads, write_connection
 from contactapi.extensions import db
 from contactapi.models import Contact
 
@@ -96,3 +96,17 @@ def test_a_forked_process_writes_on_a_connection_of_its_own(app, client, auth):
     assert client.post("/v1/contacts", json={"email": "parent@example.com"}, headers=auth).status_code == 201
     with app.app_context(), write_connection() as connection:
         assert _connection_identity(connection) == parent
+
+
+def test_reads_on_the_driver_keep_their_connection_and_leave_no_transaction_open(app, client, auth):
+    contact_id = client.post("/v1/contacts", json={"email": "ada@example.com"}, headers=auth).get_json()["id"]
+    assert client.get(f"/v1/contacts/{contact_id}", headers=auth).status_code == 200
+    with app.app_context():
+        with statement_reads() as first:
+            first.execute(text("SELECT 1"))  # SQLAlchemy begins a transaction for it...
+        assert not first.in_transaction()  # ...which ends with the read
+        with statement_reads() as second:
+            assert second is first
+            if on_postgresql(app):  # each read its own round trip: no BEGIN, no ROLLBACK
+                assert second.connection.driver_connection.autocommit
+    assert client.get(f"/v1/contacts/{contact_id}", headers=auth).get_json()["email"] == "ada@example.com"
