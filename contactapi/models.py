@@ -75,6 +75,8 @@ class Contact(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # Double opt-in: when the person pressed the button of the emailed link (None: pending, or never asked).
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # How many submissions it ever received: the seq of its newest (storage.py prunes by it).
+    submission_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Submission(db.Model):
@@ -92,6 +94,8 @@ class Submission(db.Model):
     page: Mapped[str | None] = mapped_column(String(2048))
     user_agent: Mapped[str | None] = mapped_column(String(512))
     read_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: unread in the inbox
+    # Its number among its contact's submissions, from 1 (contacts.submission_seq): the oldest go first.
+    seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SpamSubmission(db.Model):
@@ -182,6 +186,7 @@ class Erasure(db.Model):
 # Newest-first listings read these indexes in exactly the order they sort.
 Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
 Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())
+Index("ix_submissions_contact_seq", Submission.contact_id, Submission.seq)
 Index("ix_spam_submissions_account_newest", SpamSubmission.account_id, SpamSubmission.created_at.desc(),
       SpamSubmission.id.desc())
 Index("ix_submissions_account_newest", Submission.account_id, Submission.created_at.desc(), Submission.id.desc())

@@ -3,9 +3,9 @@ counter kept and the contact's oldest submissions pruned, in as few statements a
 database allows. This is the create path's hot loop (issue 14), hence the shape:
 
 - PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
-  the existing row and returns it as last committed (ON CONFLICT DO UPDATE with a SET that changes nothing;
-  DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a row committed by
-  a concurrent insert), bumps the counter when the contact is new (the returned id is ours), records the
+  the existing row and returns it as last committed, its submission_seq counting this submission (ON
+  CONFLICT DO UPDATE; DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a
+  row committed by a concurrent insert), bumps the counter when the contact is new (the returned id is ours), records the
   submission and returns, in the same row, who hears of it (audience.py). The deliveries are built in
   Python from the contact and that audience, so they take a second statement: alone for a new contact,
   with the merged fields and the prune for an existing one. BEGIN, two statements, COMMIT: four round
@@ -13,6 +13,10 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   last, but on a local server its own work costs more than the round trips it saves.)
 - SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
   statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
+- Every submission is numbered within its contact (submissions.seq, from the contact's submission_seq), so
+  the prune deletes one range of an index (seq ≤ the newest's − SUBMISSIONS_PER_CONTACT) instead of walking
+  past the newest 1,000 on every post. A submission deleted by hand does not bring an older one back under the
+  cap: a contact keeps those of its newest SUBMISSIONS_PER_CONTACT submissions that were not deleted.
 - Fields are merged in Python: the column is JSON text that keeps the order fields were sent in; a field sent
   as null is stored as null and a nested object replaces the old one whole. PostgreSQL's `jsonb ||` reorders
   keys and SQLite's json_patch deletes null members and merges nested objects: neither is that merge.
@@ -99,23 +103,26 @@ _CONTACT_VALUES = {
     "fields": bindparam("p_fields", type_=contacts.c.fields.type),
     "created_at": bindparam("p_now", type_=contacts.c.created_at.type),
     "updated_at": bindparam("p_now", type_=contacts.c.updated_at.type),
+    "submission_seq": literal_column("1"),  # this submission is its first
 }
 _SUBMISSION_VALUES = {
     "id": bindparam("p_submission"), "account_id": bindparam("p_account"), "key_id": bindparam("p_key"),
     "fields": bindparam("p_sent", type_=submissions.c.fields.type),
     "created_at": bindparam("p_now", type_=submissions.c.created_at.type),
     "page": bindparam("p_page"), "user_agent": bindparam("p_user_agent"), "contact_id": bindparam("p_contact"),
+    "seq": bindparam("p_seq"),
 }
 _DEFAULTED = _defaulted(contacts, _CONTACT_VALUES) + _defaulted(submissions, _SUBMISSION_VALUES)
 
 
 def _insert_or_lock(dialect_name):
-    """INSERT the contact; on conflict lock the existing row and return it as it is (updated_at = itself)."""
+    """INSERT the contact; on conflict lock the existing row, count this submission in its submission_seq and
+    return it as it is otherwise."""
     insert = dialect_module(dialect_name).insert(contacts)
     return (
         insert.values({**_CONTACT_VALUES, **_default_binds(_defaulted(contacts, _CONTACT_VALUES))})
         .on_conflict_do_update(index_elements=[contacts.c.account_id, contacts.c.email],
-                               set_={"updated_at": contacts.c.updated_at})
+                               set_={"submission_seq": contacts.c.submission_seq + 1})
         .returning(*contacts.c)
     )
 
@@ -132,7 +139,7 @@ def _insert_count_and_record(dialect_name):
         .values(contact_count=accounts.c.contact_count + literal_column("1")).cte("counted")
     )
     submission_values = {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES)),
-                         "contact_id": upserted.c.id}
+                         "contact_id": upserted.c.id, "seq": upserted.c.submission_seq}
     recorded = submissions.insert().from_select(
         list(submission_values), select(*submission_values.values()).select_from(upserted),
         include_defaults=False,
@@ -153,12 +160,10 @@ _OVERWRITE = (
     .values(fields=bindparam("p_fields", type_=contacts.c.fields.type),
             updated_at=bindparam("p_now", type_=contacts.c.updated_at.type))
 )
-# The contact's submissions past the newest p_keep (SUBMISSIONS_PER_CONTACT), read newest first by its index.
-_PRUNE = delete(submissions).where(submissions.c.id.in_(
-    select(submissions.c.id).where(submissions.c.contact_id == bindparam("p_contact"))
-    .order_by(submissions.c.created_at.desc(), submissions.c.id.desc()).offset(bindparam("p_keep"))
-    .scalar_subquery()
-))
+# The contact's submissions numbered p_upto or less: those past the newest SUBMISSIONS_PER_CONTACT it received,
+# one range of ix_submissions_contact_seq (a walk past the newest 1,000 on every post, before migration 0012).
+_PRUNE = delete(submissions).where(submissions.c.contact_id == bindparam("p_contact"),
+                                   submissions.c.seq <= bindparam("p_upto"))
 
 
 @lru_cache(maxsize=2 * (outbox.ROWS_PER_INSERT + 1))
@@ -220,8 +225,7 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     params = {
         "p_id": random_id("con_"), "p_account": account_id, "p_email": email, "p_fields": fields, "p_now": utcnow(),
         "p_submission": random_id("sub_"), "p_key": key_id, "p_sent": {"email": email, **fields},
-        "p_page": source.page, "p_user_agent": source.user_agent,
-        "p_keep": current_app.config["SUBMISSIONS_PER_CONTACT"], **_default_values(_DEFAULTED),
+        "p_page": source.page, "p_user_agent": source.user_agent, **_default_values(_DEFAULTED),
     }
     with write_connection() as connection:
         if connection.dialect.name == "postgresql":
@@ -231,7 +235,7 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
             [contact] = driver.execute(connection, _INSERT_OR_LOCK, params)
             if contact["id"] == params["p_id"]:
                 driver.execute(connection, _COUNT_NEW, params)
-            driver.execute(connection, _RECORD, {**params, "p_contact": contact["id"]})
+            driver.execute(connection, _RECORD, {**params, "p_contact": contact["id"], "p_seq": contact["submission_seq"]})
             heard_by = None if then is None else audience.of_key(connection, account_id, key_id)
         created = contact["id"] == params["p_id"]
         merged = None if created else _merged(contact, fields, keep_fields_when_full)
@@ -242,6 +246,7 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
         if created:
             outbox.queue(connection, *outgoing)
         else:
-            _update_existing(connection, {**params, "p_contact": contact["id"], "p_fields": merged},
+            upto = contact["submission_seq"] - current_app.config["SUBMISSIONS_PER_CONTACT"]
+            _update_existing(connection, {**params, "p_contact": contact["id"], "p_fields": merged, "p_upto": upto},
                              merged is not None, outgoing)
     return shown, created

@@ -285,6 +285,7 @@ def test_0011_keeps_indexed_submissions_searchable_and_its_downgrade_indexes_wha
         connection.execute(text(submission.format(id="sub_new", text="New Babbage note", day=2)))
         indexes = {index["name"] for index in db.inspect(connection).get_indexes("submissions")}
     assert "ix_submissions_account_id" not in indexes and "ix_submissions_account_newest" in indexes
+    upgrade()  # the inbox reads the columns of the models: those of the head revision
     found = {word: [item.id for item in inbox.page_of(1, inbox.InboxFilter(query=word), 1, 20).items]
              for word in ("analyt", "babbage", "note")}
     assert found == {"analyt": ["sub_old"], "babbage": ["sub_new"], "note": ["sub_new", "sub_old"]}
@@ -302,3 +303,37 @@ def test_0011_keeps_indexed_submissions_searchable_and_its_downgrade_indexes_wha
             matched = connection.execute(text("SELECT submission_id FROM search_submissions "
                                               "WHERE search_submissions MATCH 'lovelace'")).scalars()
             assert list(matched) == ["sub_last"]
+
+
+def test_0012_numbers_every_existing_submission_oldest_first_and_prunes_from_there(previous_release):
+    """0012 keeps every submission and numbers each within its contact by age; a contact's counter is its
+    count, so the next post prunes exactly what the cap says. Going down, the numbers go and every row stays."""
+    from contactapi import storage
+
+    contact = ("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES "
+               "('{id}', 1, '{id}@example.com', '{{}}', '2026-01-01', '2026-01-01')")
+    submission = ("INSERT INTO submissions (id, contact_id, account_id, fields, created_at) VALUES "
+                  "('{id}', '{contact}', 1, '{{}}', '2026-01-0{day} 00:00:00')")
+    app = previous_release(
+        ACCOUNT, contact.format(id="con_a"), contact.format(id="con_b"), contact.format(id="con_c"),
+        # written out of order: the numbers follow created_at (then id), not the order of the rows
+        submission.format(id="sub_a3", contact="con_a", day=3), submission.format(id="sub_a1", contact="con_a", day=1),
+        submission.format(id="sub_a2", contact="con_a", day=2), submission.format(id="sub_b1", contact="con_b", day=5))
+    upgrade()
+    with db.engine.connect() as connection:
+        numbers = dict(connection.execute(text("SELECT id, seq FROM submissions")).all())
+        counters = dict(connection.execute(text("SELECT id, submission_seq FROM contacts")).all())
+    assert numbers == {"sub_a1": 1, "sub_a2": 2, "sub_a3": 3, "sub_b1": 1}
+    assert counters == {"con_a": 3, "con_b": 1, "con_c": 0}
+    app.config["SUBMISSIONS_PER_CONTACT"] = 3
+    storage.upsert(1, "con_a@example.com", {"n": 4}, None)
+    with db.engine.connect() as connection:
+        kept = connection.execute(text("SELECT id FROM submissions WHERE contact_id = 'con_a' ORDER BY seq")).scalars()
+        assert list(kept)[:2] == ["sub_a2", "sub_a3"]
+    db.session.remove()
+    downgrade(revision="0011")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 4
+        assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 3
+        assert "seq" not in {column["name"] for column in db.inspect(connection).get_columns("submissions")}
+        assert "submission_seq" not in {column["name"] for column in db.inspect(connection).get_columns("contacts")}

@@ -83,3 +83,14 @@ def test_a_cursor_page_walks_the_index_from_the_cursor_row(app, name, statement,
 def test_a_first_page_walks_the_index_from_the_newest(app, name, statement, params):
     condition = index_walk(plan(app, statement, params))
     assert "account_id" in condition or "contact_id" in condition, condition
+
+
+def test_the_prune_deletes_one_range_of_the_contacts_numbered_submissions(app):
+    """A post to a contact at its cap deletes its oldest submission by its number: an index range on
+    (contact_id, seq), not a walk past its newest SUBMISSIONS_PER_CONTACT."""
+    from contactapi import storage
+
+    lines = plan(app, storage._PRUNE_ALONE, {"p_contact": "con_x", "p_upto": 5})
+    assert not any("OFFSET" in line.upper() or "Limit" in line for line in lines), lines
+    assert any(re.search(r"USING (COVERING )?INDEX ix_submissions_contact_seq \(contact_id=\? AND seq<\?\)", line)
+               or "Index Scan using ix_submissions_contact_seq" in line for line in lines), lines

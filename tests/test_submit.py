@@ -3,7 +3,7 @@ tests only check how it shapes the flow's answer."""
 import pytest
 from flask import g
 
-from contactapi import contacts, submit as flow
+from contactapi import contacts, inbox, submit as flow
 from contactapi.extensions import db
 from contactapi.models import Contact, Submission
 from contactapi.payloads import PayloadError
@@ -204,3 +204,21 @@ def test_the_submission_history_keeps_the_newest(make_app, secret_key):
         history = contacts.list_submissions(contact.account_id, contact.id, 1, 10)
         db.session.remove()
     assert history["total"] == 3 and [s["fields"]["n"] for s in history["data"]] == [4, 3, 2]
+
+
+def test_a_submission_deleted_by_hand_brings_no_older_one_back_under_the_cap(make_app, secret_key):
+    """The cap counts what the contact received: of its newest three, the one deleted stays gone and the
+    fourth newest goes as it would have gone anyway."""
+    app = make_app(SUBMISSIONS_PER_CONTACT=3)
+    for n in range(3):
+        run(app, {"email": "a@example.com", "n": n}, secret_key, origin=None)
+    with app.app_context():
+        [contact] = db.session.query(Contact).all()
+        newest = contacts.list_submissions(contact.account_id, contact.id, 1, 10)["data"][0]
+        db.session.remove()
+        inbox.remove(contact.account_id, [newest["id"]])
+    run(app, {"email": "a@example.com", "n": 3}, secret_key, origin=None)
+    with app.app_context():
+        history = contacts.list_submissions(contact.account_id, contact.id, 1, 10)
+        db.session.remove()
+    assert [s["fields"]["n"] for s in history["data"]] == [3, 1]
