@@ -153,11 +153,11 @@ def read_connection():
 def statement_reads():
     """A connection for reads that need no snapshot shared between statements, run on the driver
     (driver.py): the request session's when it has a transaction open (as read_connection), otherwise the
-    thread's kept reader (_KeptConnections), in which no transaction begins. On PostgreSQL that is autocommit: a read then costs
-    one round trip, not three (BEGIN, the read, and the pool's ROLLBACK, which also makes psycopg forget
-    the statements it prepared), and at READ COMMITTED each statement takes its own snapshot anyway. SQLite
-    needs nothing: its driver begins no transaction by itself (configure_engine) and SQLAlchemy is never
-    asked for one here."""
+    thread's kept reader (_KeptConnections), in which no transaction begins. On PostgreSQL that is
+    autocommit: a read then costs one round trip, not three (BEGIN, the read, and the pool's ROLLBACK, which
+    also makes psycopg forget the statements it prepared), and at READ COMMITTED each statement takes its
+    own snapshot anyway. SQLite needs nothing: its driver begins no transaction by itself (configure_engine)
+    and SQLAlchemy is never asked for one here."""
     registry = db.session.registry
     if registry.has() and registry().in_transaction():
         yield registry().connection()

@@ -5,8 +5,8 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
 - PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
   the existing row and returns it as last committed, its submission_seq counting this submission (ON
   CONFLICT DO UPDATE; DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a
-  row committed by a concurrent insert), bumps the counter when the contact is new (the returned id is ours), records the
-  submission and returns, in the same row, who hears of it (audience.py). The deliveries are built in
+  row committed by a concurrent insert), bumps the counter when the contact is new (the returned id is
+  ours), records the submission and returns, in the same row, who hears of it (audience.py). The deliveries are built in
   Python from the contact and that audience, so they take a second statement: alone for a new contact,
   with the merged fields and the prune for an existing one. BEGIN, two statements, COMMIT: four round
   trips either way. (psycopg's pipeline mode could send BEGIN with the first statement and COMMIT with the
@@ -235,7 +235,8 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
             [contact] = driver.execute(connection, _INSERT_OR_LOCK, params)
             if contact["id"] == params["p_id"]:
                 driver.execute(connection, _COUNT_NEW, params)
-            driver.execute(connection, _RECORD, {**params, "p_contact": contact["id"], "p_seq": contact["submission_seq"]})
+            driver.execute(connection, _RECORD,
+                           {**params, "p_contact": contact["id"], "p_seq": contact["submission_seq"]})
             heard_by = None if then is None else audience.of_key(connection, account_id, key_id)
         created = contact["id"] == params["p_id"]
         merged = None if created else _merged(contact, fields, keep_fields_when_full)
