@@ -137,13 +137,21 @@ def write_connection():
     checkpoints.after_commit(current_app)
 
 
+def _session_connection():
+    """The request session's connection when it has a transaction open (a read must see it), else None."""
+    registry = db.session.registry
+    if registry.has() and registry().in_transaction():
+        return registry().connection()
+    return None
+
+
 @contextmanager
 def read_connection():
     """A connection to read from: the request session's own when it has a transaction open (so the read
     sees that transaction), otherwise a pooled connection held only for the read (no ORM bookkeeping)."""
-    registry = db.session.registry
-    if registry.has() and registry().in_transaction():
-        yield registry().connection()
+    session_connection = _session_connection()
+    if session_connection is not None:
+        yield session_connection
         return
     with db.engine.connect() as connection:
         yield connection
@@ -158,9 +166,9 @@ def statement_reads():
     also makes psycopg forget the statements it prepared), and at READ COMMITTED each statement takes its
     own snapshot anyway. SQLite needs nothing: its driver begins no transaction by itself (configure_engine)
     and SQLAlchemy is never asked for one here."""
-    registry = db.session.registry
-    if registry.has() and registry().in_transaction():
-        yield registry().connection()
+    session_connection = _session_connection()
+    if session_connection is not None:
+        yield session_connection
         return
     options = {"isolation_level": "AUTOCOMMIT"} if db.engine.dialect.name == "postgresql" else {}
     with _kept_connection(_READERS, options) as connection:
