@@ -4,7 +4,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, exports, idempotency, keys, search, spam_folder
+from . import accounts, exports, idempotency, keys, search_index, spam_folder
 from .addresses import InvalidEmail
 from .extensions import db
 from .inbox import InboxFilter
@@ -101,7 +101,7 @@ def prune_spam():
 @search_group.command("rebuild")
 def rebuild_search():
     """Rebuild the search index from the submissions (SQLite: after VACUUM, VACUUM INTO or restoring a backup)."""
-    click.echo(f"Search index rebuilt: {search.rebuild()} submissions.")
+    click.echo(f"Search index rebuilt: {search_index.rebuild()} submissions.")
 
 
 def register(app: Flask):

@@ -1,13 +1,11 @@
 """Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
 
 SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by BM25's
-term-frequency part (see _term_frequency_score). A new submission is not indexed in its own transaction (that
-was the most costly part of its write): a trigger notes its rowid in search_pending, and index_pending moves
-what is noted into the FTS table in batches, from a background worker when the requests pause and before any
-search (catch_up), so every search still sees every submission. This is PostgreSQL's GIN pending list, by hand.
+term-frequency part (see _term_frequency_score).
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
-for fragments such as part of an email address, kept in step with every write by the database (generated
-columns). The search objects are created by migrations 0006 and 0011 under names starting with search_.
+for fragments such as part of an email address, in two columns of submissions with a GIN index each.
+On both, a new submission is indexed after its write, in batches, and before any search (search_index.py).
+The search objects are created by migrations 0006, 0011 and 0013 under names starting with search_.
 
 An FTS row shares its submission's rowid, and the join also checks the submission's id: a VACUUM, which may
 renumber rowids, can then make matches go missing but never show a wrong one."""
@@ -15,9 +13,9 @@ import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
-from .database import read_connection, write_connection, write_transaction
 from .extensions import db
 from .models import Submission
+from .search_index import catch_up
 
 submissions = Submission.__table__
 SEARCH_PREFIX = "search_"
@@ -26,98 +24,9 @@ TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
 RANKED_WINDOW = 200  # the newest matches ranked together (see matching_submissions)
 
 _fts = table("search_submissions", column("rowid"), column("submission_id"), column("document"))
-# PostgreSQL's generated columns, unknown to the models.
+# PostgreSQL's search columns, unknown to the models (filled by search_index.py).
 _search_text = literal_column("submissions.search_text")
 _search_vector = literal_column("submissions.search_vector")
-
-
-# What the FTS table holds for a submission: every value of its fields, joined by spaces. Migration 0006 has
-# its own frozen copy (the triggers that keep the table in step); the two must say the same.
-_SQLITE_DOCUMENT = "(SELECT group_concat(value, ' ') FROM json_each(submissions.fields))"
-_SQLITE_REBUILD = [
-    "DELETE FROM search_submissions",
-    "DELETE FROM search_pending",
-    f"INSERT INTO search_submissions (rowid, submission_id, document) SELECT rowid, id, {_SQLITE_DOCUMENT} FROM submissions",
-    "INSERT INTO search_submissions (search_submissions) VALUES ('optimize')",
-]
-_POSTGRESQL_REBUILD = [
-    "REINDEX INDEX CONCURRENTLY search_submissions_words",
-    "REINDEX INDEX CONCURRENTLY search_submissions_trigrams",
-]
-
-
-def rebuild():
-    """Make the search index again from the submissions; returns how many submissions it holds.
-
-    SQLite: the FTS table is refilled in one write transaction, with every submission's current rowid (a
-    VACUUM, VACUUM INTO or a restored copy may have renumbered them, and matches then go missing).
-    PostgreSQL keeps its search columns in step by itself (generated columns); its two GIN indexes are
-    rebuilt without blocking writes (REINDEX CONCURRENTLY), which is only ever needed after an index
-    corruption or an upgrade of pg_trgm or of the collation."""
-    if _sqlite():
-        with write_connection() as connection:
-            for statement in _SQLITE_REBUILD:
-                connection.exec_driver_sql(statement)
-            return connection.exec_driver_sql("SELECT count(*) FROM search_submissions").scalar()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for statement in _POSTGRESQL_REBUILD:
-            connection.exec_driver_sql(statement)
-        return connection.exec_driver_sql("SELECT count(*) FROM submissions").scalar()
-
-
-# The pending submissions (the oldest first, at most :limit of them) put into the index, then no longer pending.
-_PENDING_UP_TO = "SELECT max(submission_rowid) FROM (SELECT submission_rowid FROM search_pending " \
-    "ORDER BY submission_rowid LIMIT :limit)"
-_INDEX_PENDING = [  # OR REPLACE: a stale entry left at that rowid (a VACUUM renumbered it) gives way
-    "INSERT OR REPLACE INTO search_submissions (rowid, submission_id, document) "
-    f"SELECT submissions.rowid, submissions.id, {_SQLITE_DOCUMENT} FROM search_pending "
-    "JOIN submissions ON submissions.rowid = search_pending.submission_rowid "
-    "WHERE search_pending.submission_rowid <= :last",
-    "DELETE FROM search_pending WHERE submission_rowid <= :last",
-]
-_ANY_PENDING = "SELECT 1 FROM search_pending LIMIT 1"
-INDEX_BATCH = 1000  # submissions a background pass indexes in one write transaction
-
-
-def _index_pending_on(connection, limit):
-    """On connection, in its write transaction: index_pending's work; how many were pending."""
-    last = connection.exec_driver_sql(_PENDING_UP_TO, {"limit": limit}).scalar()
-    if last is None:
-        return 0
-    for statement in _INDEX_PENDING:
-        connection.exec_driver_sql(statement, {"last": last})
-    return connection.exec_driver_sql("SELECT changes()").scalar()
-
-
-def _sqlite():
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
-def _any_pending():
-    """Whether submissions wait to be indexed: one read on SQLite; False at once on PostgreSQL, which never
-    has any."""
-    if not _sqlite():
-        return False
-    with read_connection() as connection:
-        return connection.exec_driver_sql(_ANY_PENDING).first() is not None
-
-
-def index_pending(limit=INDEX_BATCH):
-    """SQLite: index up to limit pending submissions (the oldest first) in one write transaction; returns
-    how many were pending and are now indexed (or deleted meanwhile). 0, with no write lock taken, when none
-    is pending (always on PostgreSQL)."""
-    if not _any_pending():
-        return 0
-    with write_connection() as connection:
-        return _index_pending_on(connection, limit)
-
-
-def catch_up():
-    """Before a search on SQLite: index every pending submission, in the request session's own write
-    transaction, so the search that follows (in a snapshot taken after it) sees every submission."""
-    if _any_pending():
-        with write_transaction() as session:
-            _index_pending_on(session.connection(), -1)  # LIMIT -1: no limit
 
 
 def managed_by_models(name, type_, parent_names):
@@ -213,5 +122,5 @@ def matching_submissions(account_id, query, within=(), through=None):
     if not terms:
         return None
     catch_up()
-    matches = _sqlite_matches if _sqlite() else _postgresql_matches
+    matches = _postgresql_matches if db.session.get_bind().dialect.name == "postgresql" else _sqlite_matches
     return matches(account_id, terms, tuple(within), through).subquery("matches")

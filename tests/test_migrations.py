@@ -337,3 +337,45 @@ def test_0012_numbers_every_existing_submission_oldest_first_and_prunes_from_the
         assert connection.execute(text("SELECT count(*) FROM contacts")).scalar() == 3
         assert "seq" not in {column["name"] for column in db.inspect(connection).get_columns("submissions")}
         assert "submission_seq" not in {column["name"] for column in db.inspect(connection).get_columns("contacts")}
+
+
+def test_0013_keeps_every_submission_searchable_and_its_downgrade_computes_the_columns_again(previous_release):
+    """0013 keeps the search columns of every submission (PostgreSQL: nothing becomes pending); a submission
+    written after it is pending until indexed. Going down, the generated columns come back for every row."""
+    from contactapi import inbox
+
+    submission = ("INSERT INTO submissions (id, contact_id, account_id, fields, created_at) VALUES "
+                  "('{id}', 'con_old', 1, '{{\"email\": \"ada@example.com\", \"message\": \"{text}\"}}', "
+                  "'2026-01-0{day} 00:00:00')")
+    previous_release(
+        ACCOUNT,
+        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES ('con_old', 1, "
+        "'ada@example.com', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        submission.format(id="sub_old", text="Old Analytical note", day=1))
+    upgrade(revision="0012")
+    with db.engine.begin() as connection:
+        connection.execute(text(submission.format(id="sub_new", text="New Babbage note", day=2)))
+    upgrade()
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM submissions WHERE search_vector IS NULL")).scalar() == 0
+    with db.engine.begin() as connection:
+        connection.execute(text(submission.format(id="sub_last", text="Last Lovelace note", day=3)))
+    found = {word: {item.id for item in inbox.page_of(1, inbox.InboxFilter(query=word), 1, 20).items}
+             for word in ("analyt", "babbage", "lovelace", "note")}
+    assert found == {"analyt": {"sub_old"}, "babbage": {"sub_new"}, "lovelace": {"sub_last"},
+                     "note": {"sub_last", "sub_new", "sub_old"}}
+    with db.engine.begin() as connection:  # one more, left pending, to go down with the rest
+        connection.execute(text(submission.format(id="sub_pending", text="Pending Hopper note", day=4)))
+    db.session.remove()
+    downgrade(revision="0012")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 4
+        if postgresql:
+            words = connection.execute(text(
+                "SELECT id FROM submissions WHERE search_vector @@ to_tsquery('simple', 'hopper | lovelace') "
+                "AND search_text LIKE '%note%' ORDER BY id")).scalars()
+            assert list(words) == ["sub_last", "sub_pending"]
+            assert connection.execute(text("SELECT count(*) FROM submissions WHERE search_vector IS NULL")).scalar() == 0
+    upgrade()

@@ -7,7 +7,7 @@ import time
 
 from flask import current_app
 
-from .. import search
+from .. import search_index
 from . import mail, outbox, safe_http, traffic as requests_served, webhooks
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ def run(app, stop):
             try:
                 attempted = run_once(stop, traffic)
                 if traffic is None or traffic.paused():
-                    search.index_pending()  # the submissions written meanwhile (SQLite), in a pause
+                    search_index.index_pending()  # the submissions written meanwhile, in a pause
                 if not attempted:
                     mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
                 if attempted < batch:
