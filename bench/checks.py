@@ -3,6 +3,7 @@ import time
 
 from sqlalchemy import func, select
 
+from contactapi import contact_counts
 from contactapi.extensions import db
 from contactapi.models import Account, Contact, Submission
 
@@ -49,8 +50,8 @@ def check_answers(result):
 
 def _check_counter(session, account_id):
     stored = session.scalar(select(func.count()).select_from(Contact).where(Contact.account_id == account_id))
-    counter = session.scalar(select(Account.contact_count).where(Account.id == account_id))
-    require(stored == counter, f"accounts.contact_count is {counter} but the account has {stored} contacts")
+    counter = session.scalar(select(contact_counts.TOTAL).where(Account.id == account_id))
+    require(stored == counter, f"the contact count is {counter} but the account has {stored} contacts")
 
 
 def check_new_contacts(app, account_id, tag, result, answered_emails, connections, form=False):

@@ -4,7 +4,7 @@ writes them is storage.py's)."""
 from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import driver, search
+from . import contact_counts, driver, search
 from .addresses import normalise_email
 from .database import read_connection, statement_reads, write_transaction
 from .deliveries import events
@@ -30,7 +30,7 @@ _BY_ID = driver.Statement(
 _BY_EMAIL = driver.Statement(
     select(contacts).where(contacts.c.account_id == bindparam("p_account"), contacts.c.email == bindparam("p_email")),
     contacts.c)
-_COUNTER = select(accounts.c.contact_count.label("total")).where(accounts.c.id == bindparam("p_account"))
+_COUNTER = select(contact_counts.TOTAL.label("total")).where(accounts.c.id == bindparam("p_account"))
 _TOTAL = driver.Statement(_COUNTER, _COUNTER.selected_columns)
 _PAGE_TOTAL = _COUNTER.scalar_subquery().label("total")  # the counter rides along: one round trip a page
 _FIRST_PAGE = driver.Statement(

@@ -24,9 +24,20 @@ class Account(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    # Kept in step with inserts and deletes so listing never needs count(*).
+    # With the account's contact_count_changes, kept in step with inserts and deletes so listing never needs
+    # count(*) (contact_counts.py).
     contact_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ContactCountChange(db.Model):
+    """A change to an account's contact_count not yet folded into it (contact_counts.py)."""
+
+    __tablename__ = "contact_count_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    delta: Mapped[int] = mapped_column(Integer)
 
 
 class ApiKey(db.Model):

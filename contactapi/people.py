@@ -80,8 +80,10 @@ PARTS = (CONTACTS, SUBMISSIONS, idempotency.PERSONAL_DATA, outbox.PERSONAL_DATA,
 # Autoresponders are the owner's templates; autoresponses (the limits' count) and suppressions know addresses
 # and client IPs only by keyed digests, like erasures.
 # used_challenges: digests of ALTCHA challenges already solved, nothing about who solved them.
+# contact_count_changes: numbers, +1 per new contact, until folded into the account's count.
 NOT_PERSONAL = ("accounts", "api_keys", "magic_links", "erasures", "dashboard_sessions", "mail_counts", "webhooks",
-                "notification_recipients", "used_challenges", "autoresponders", "autoresponses", "suppressions")
+                "notification_recipients", "used_challenges", "autoresponders", "autoresponses", "suppressions",
+                "contact_count_changes")
 
 
 @dataclass(frozen=True)

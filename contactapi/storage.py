@@ -1,5 +1,5 @@
-"""The write side of a submission: the contact inserted or updated, the submission recorded, the account's
-counter kept and the contact's oldest submissions pruned, in as few statements and round trips as each
+"""The write side of a submission: the contact inserted or updated, the submission recorded, a new contact
+counted and the contact's oldest submissions pruned, in as few statements and round trips as each
 database allows. This is the create path's hot loop (issue 14), hence the shape:
 
 - PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
@@ -7,12 +7,11 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   CONFLICT DO UPDATE; DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a
   row committed by a concurrent insert), records the submission and returns, in the same row, who hears of
   it (audience.py). The deliveries are built in Python from the contact and that audience, so they take a
-  second statement: with the account's contact counter bumped for a new contact (its id is ours), with the
-  merged fields and the prune for an existing one. BEGIN, two statements, COMMIT: four round trips either way.
-  The counter goes last because every new contact of an account updates that one row: its lock is then
-  held only until the COMMIT that follows, not also while Python builds the deliveries (under load, the
-  transactions queued on it: a third of the backends sampled waited on that lock). (psycopg's pipeline mode could send BEGIN with the first statement and COMMIT with the
-  last, but on a local server its own work costs more than the round trips it saves.)
+  second statement: with the new contact counted (its id is ours; contact_counts.py adds a change row, so no
+  create waits on its account's row), or with the merged fields and the prune for an existing one. BEGIN, two
+  statements, COMMIT: four round trips either way. (psycopg's pipeline mode could send BEGIN with the first
+  statement and COMMIT with the last, but on a local server its own work costs more than the round trips it
+  saves.)
 - SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
   statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
 - Every submission is numbered within its contact (submissions.seq, from the contact's submission_seq), so
@@ -33,17 +32,16 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import bindparam, delete, literal_column, select, update
 
-from . import audience, driver
+from . import audience, contact_counts, driver
 from .addresses import normalise_email
 from .contacts import as_json
 from .database import dialect_module, write_connection
 from .deliveries import outbox
 from .ids import random_id
-from .models import Account, Contact, Submission, utcnow
+from .models import Contact, Submission, utcnow
 
 contacts = Contact.__table__
 submissions = Submission.__table__
-accounts = Account.__table__
 
 
 @dataclass(frozen=True)
@@ -144,8 +142,6 @@ def _insert_and_record(dialect_name):
 
 _INSERT_OR_LOCK = driver.Statement(_insert_or_lock, contacts.c)
 _INSERT_AND_RECORD = driver.Statement(_insert_and_record, [*contacts.c, *audience.COLUMNS])
-_COUNT_NEW = update(accounts).where(accounts.c.id == bindparam("p_account")) \
-    .values(contact_count=accounts.c.contact_count + 1)
 _RECORD = driver.Statement(submissions.insert().values(
     {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES))}))
 _OVERWRITE = (
@@ -161,10 +157,10 @@ _PRUNE = delete(submissions).where(submissions.c.contact_id == bindparam("p_cont
 
 @lru_cache(maxsize=3 * (outbox.ROWS_PER_INSERT + 1))
 def _last_statement(created, overwrite, queued):
-    """PostgreSQL's second statement: for a new contact (created) the account's counter bumped, for an existing
+    """PostgreSQL's second statement: for a new contact (created) its count (contact_counts.py), for an existing
     one _PRUNE with its merged fields written as a CTE (if overwrite); `queued` deliveries queued as a CTE
     of either (outbox.insert_of)."""
-    statement = _COUNT_NEW if created else _PRUNE
+    statement = contact_counts.count_new("postgresql") if created else _PRUNE
     if overwrite:
         statement = statement.add_cte(_OVERWRITE.cte("overwritten"))
     if queued:
@@ -173,7 +169,8 @@ def _last_statement(created, overwrite, queued):
 
 
 # SQLite's, one statement each
-_COUNT_NEW_ALONE, _OVERWRITE_ALONE, _PRUNE_ALONE = map(driver.Statement, (_COUNT_NEW, _OVERWRITE, _PRUNE))
+_COUNT_NEW_ALONE = driver.Statement(contact_counts.count_new)
+_OVERWRITE_ALONE, _PRUNE_ALONE = driver.Statement(_OVERWRITE), driver.Statement(_PRUNE)
 
 
 def _merged(contact, fields, keep_fields_when_full):

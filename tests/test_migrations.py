@@ -379,3 +379,18 @@ def test_0013_keeps_every_submission_searchable_and_its_downgrade_computes_the_c
             assert list(words) == ["sub_last", "sub_pending"]
             assert connection.execute(text("SELECT count(*) FROM submissions WHERE search_vector IS NULL")).scalar() == 0
     upgrade()
+
+
+def test_0014_keeps_every_count_and_its_downgrade_folds_the_changes_into_them(previous_release):
+    """0014 leaves every account's count as it was; going down, the changes not yet folded are added to the
+    counts before their table goes, so no count changes."""
+    previous_release(ACCOUNT)
+    upgrade()
+    with db.engine.begin() as connection:
+        assert connection.execute(text("SELECT contact_count FROM accounts")).scalar() == 1
+        connection.execute(text("INSERT INTO contact_count_changes (account_id, delta) VALUES (1, 1), (1, 1)"))
+    downgrade(revision="0013")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT contact_count FROM accounts")).scalar() == 3
+        assert "contact_count_changes" not in db.inspect(connection).get_table_names()
+    upgrade()

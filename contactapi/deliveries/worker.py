@@ -7,7 +7,7 @@ import time
 
 from flask import current_app
 
-from .. import search_index
+from .. import contact_counts, search_index
 from . import mail, outbox, safe_http, traffic as requests_served, webhooks
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ def drain():
 
 def run(app, stop):
     """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap.
-    Between batches, when the process's requests pause, it also indexes new submissions for search."""
+    Between batches, when the process's requests pause, it also indexes new submissions for search and folds
+    the contact counts' changes (contact_counts.py)."""
     with app.app_context():
         interval, batch = current_app.config["DELIVERY_POLL_INTERVAL"], current_app.config["DELIVERY_BATCH"]
         traffic = requests_served.of(app)
@@ -92,6 +93,7 @@ def run(app, stop):
                 attempted = run_once(stop, traffic)
                 if traffic is None or traffic.paused():
                     search_index.index_pending()  # the submissions written meanwhile, in a pause
+                    contact_counts.fold()
                 if not attempted:
                     mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
                 if attempted < batch:
