@@ -8,7 +8,7 @@ instead, which locks nothing another create needs, and the delivery workers fold
 contact_count in a pause of the requests (fold). SQLite writes one transaction at a time anyway: a new contact
 bumps contact_count in place there and the table stays empty. Deletes, rarer, change contact_count in place
 on both (contacts.py, people.py, spam_moves.py)."""
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
 from .database import read_connection, write_connection
 from .models import Account, ContactCountChange
@@ -36,13 +36,18 @@ _ANY_CHANGE = "SELECT 1 FROM contact_count_changes LIMIT 1"
 _FOLDERS_TURN = 0xC0C0C7  # the advisory lock folds take turns on: two at once could deadlock on account rows
 
 
-def count_new(dialect_name):
-    """The statement that counts one new contact of the account p_account: a change row on PostgreSQL,
-    contact_count bumped in place on SQLite."""
-    if dialect_name == "postgresql":
-        return insert(changes).values(account_id=bindparam("p_account"), delta=1)
-    return update(accounts).where(accounts.c.id == bindparam("p_account")) \
-        .values(contact_count=accounts.c.contact_count + 1)
+def change_if_new(upserted):
+    """PostgreSQL: the INSERT of a +1 change for the account p_account if the contact row that upserted (the
+    CTE of the contact's insert-or-lock) returns is the one inserted, with our id p_id."""
+    return insert(changes).from_select(
+        ["account_id", "delta"],
+        select(bindparam("p_account", type_=changes.c.account_id.type), literal_column("1"))
+        .select_from(upserted).where(upserted.c.id == bindparam("p_id")))
+
+
+# SQLite: a new contact of the account p_account counted in place.
+BUMP_IN_PLACE = update(accounts).where(accounts.c.id == bindparam("p_account")) \
+    .values(contact_count=accounts.c.contact_count + 1)
 
 
 def fold(limit=FOLD_BATCH):

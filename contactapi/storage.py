@@ -5,13 +5,13 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
 - PostgreSQL: one statement of data-modifying CTEs inserts the contact or, when the address is taken, locks
   the existing row and returns it as last committed, its submission_seq counting this submission (ON
   CONFLICT DO UPDATE; DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a
-  row committed by a concurrent insert), records the submission and returns, in the same row, who hears of
-  it (audience.py). The deliveries are built in Python from the contact and that audience, so they take a
-  second statement: with the new contact counted (its id is ours; contact_counts.py adds a change row, so no
-  create waits on its account's row), or with the merged fields and the prune for an existing one. BEGIN, two
-  statements, COMMIT: four round trips either way. (psycopg's pipeline mode could send BEGIN with the first
-  statement and COMMIT with the last, but on a local server its own work costs more than the round trips it
-  saves.)
+  row committed by a concurrent insert), counts the contact when it is new (the returned id is ours; a
+  change row, contact_counts.py, so no create waits on its account's row), records the submission and
+  returns, in the same row, who hears of it (audience.py). The deliveries are built in Python from the
+  contact and that audience, so they take a second statement: alone for a new contact, with the merged
+  fields and the prune for an existing one. BEGIN, two statements, COMMIT: four round
+  trips either way. (psycopg's pipeline mode could send BEGIN with the first statement and COMMIT with the
+  last, but on a local server its own work costs more than the round trips it saves.)
 - SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
   statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
 - Every submission is numbered within its contact (submissions.seq, from the contact's submission_seq), so
@@ -127,21 +127,24 @@ def _insert_or_lock(dialect_name):
     )
 
 
-def _insert_and_record(dialect_name):
-    """PostgreSQL's first statement: _insert_or_lock, the submission recorded for whichever contact it is;
-    returns the contact and, in the same row, the submission's audience (audience.COLUMNS)."""
+def _insert_count_and_record(dialect_name):
+    """PostgreSQL's one statement: _insert_or_lock, the contact counted if the row returned is the one we
+    inserted (its id is ours), the submission recorded for whichever contact it is; returns the contact and,
+    in the same row, the submission's audience (audience.COLUMNS)."""
     upserted = _insert_or_lock(dialect_name).cte("upserted")
+    counted = contact_counts.change_if_new(upserted).cte("counted")
     submission_values = {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES)),
                          "contact_id": upserted.c.id, "seq": upserted.c.submission_seq}
     recorded = submissions.insert().from_select(
         list(submission_values), select(*submission_values.values()).select_from(upserted),
         include_defaults=False,
     ).cte("recorded")
-    return select(*upserted.c, *audience.columns()).add_cte(recorded)
+    return select(*upserted.c, *audience.columns()).add_cte(counted, recorded)
 
 
 _INSERT_OR_LOCK = driver.Statement(_insert_or_lock, contacts.c)
-_INSERT_AND_RECORD = driver.Statement(_insert_and_record, [*contacts.c, *audience.COLUMNS])
+_INSERT_COUNT_AND_RECORD = driver.Statement(_insert_count_and_record, [*contacts.c, *audience.COLUMNS])
+_COUNT_NEW = driver.Statement(contact_counts.BUMP_IN_PLACE)
 _RECORD = driver.Statement(submissions.insert().values(
     {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES))}))
 _OVERWRITE = (
@@ -155,12 +158,11 @@ _PRUNE = delete(submissions).where(submissions.c.contact_id == bindparam("p_cont
                                    submissions.c.seq <= bindparam("p_upto"))
 
 
-@lru_cache(maxsize=3 * (outbox.ROWS_PER_INSERT + 1))
-def _last_statement(created, overwrite, queued):
-    """PostgreSQL's second statement: for a new contact (created) its count (contact_counts.py), for an existing
-    one _PRUNE with its merged fields written as a CTE (if overwrite); `queued` deliveries queued as a CTE
-    of either (outbox.insert_of)."""
-    statement = contact_counts.count_new("postgresql") if created else _PRUNE
+@lru_cache(maxsize=2 * (outbox.ROWS_PER_INSERT + 1))
+def _prune_overwrite_and_queue(overwrite, queued):
+    """PostgreSQL's one statement for an existing contact: _PRUNE, with as CTEs its merged fields written
+    (if overwrite) and `queued` deliveries queued (outbox.insert_of)."""
+    statement = _PRUNE
     if overwrite:
         statement = statement.add_cte(_OVERWRITE.cte("overwritten"))
     if queued:
@@ -168,9 +170,7 @@ def _last_statement(created, overwrite, queued):
     return driver.Statement(statement)
 
 
-# SQLite's, one statement each
-_COUNT_NEW_ALONE = driver.Statement(contact_counts.count_new)
-_OVERWRITE_ALONE, _PRUNE_ALONE = driver.Statement(_OVERWRITE), driver.Statement(_PRUNE)
+_OVERWRITE_ALONE, _PRUNE_ALONE = driver.Statement(_OVERWRITE), driver.Statement(_PRUNE)  # SQLite's
 
 
 def _merged(contact, fields, keep_fields_when_full):
@@ -184,21 +184,17 @@ def _merged(contact, fields, keep_fields_when_full):
     raise _too_large()
 
 
-def _finish(connection, params, created, overwrite, outgoing):
-    """The last writes of the transaction: a new contact's account counted (created), or the existing
-    contact's merged fields written (if overwrite) and its oldest submissions pruned; then the deliveries
-    queued. On PostgreSQL in one statement."""
+def _update_existing(connection, params, overwrite, outgoing):
+    """The existing contact's writes: its merged fields (if overwrite), its oldest submissions pruned, and
+    the deliveries queued: on PostgreSQL in one statement."""
     if connection.dialect.name != "postgresql":
-        if created:
-            driver.execute(connection, _COUNT_NEW_ALONE, params)
         if overwrite:
             driver.execute(connection, _OVERWRITE_ALONE, params)
-        if not created:
-            driver.execute(connection, _PRUNE_ALONE, params)
+        driver.execute(connection, _PRUNE_ALONE, params)
         outbox.queue(connection, *outgoing)
         return
     queued = outgoing if len(outgoing) <= outbox.ROWS_PER_INSERT else ()  # more: statements of their own
-    driver.execute(connection, _last_statement(created, overwrite, len(queued)),
+    driver.execute(connection, _prune_overwrite_and_queue(overwrite, len(queued)),
                    {**params, **outbox.queued_params(queued)})
     if not queued:
         outbox.queue(connection, *outgoing)
@@ -225,10 +221,12 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     }
     with write_connection() as connection:
         if connection.dialect.name == "postgresql":
-            [row] = driver.execute(connection, _INSERT_AND_RECORD, params)
+            [row] = driver.execute(connection, _INSERT_COUNT_AND_RECORD, params)
             contact, heard_by = {column.key: row[column.key] for column in contacts.c}, audience.from_row(row)
         else:
             [contact] = driver.execute(connection, _INSERT_OR_LOCK, params)
+            if contact["id"] == params["p_id"]:
+                driver.execute(connection, _COUNT_NEW, params)
             driver.execute(connection, _RECORD,
                            {**params, "p_contact": contact["id"], "p_seq": contact["submission_seq"]})
             heard_by = None if then is None else audience.of_key(connection, account_id, key_id)
@@ -238,7 +236,10 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
             contact = {**contact, "fields": merged, "updated_at": params["p_now"]}
         shown = as_json(contact)
         outgoing = () if then is None else then(connection, shown, created, params["p_submission"], heard_by)
-        upto = contact["submission_seq"] - current_app.config["SUBMISSIONS_PER_CONTACT"]
-        _finish(connection, {**params, "p_contact": contact["id"], "p_fields": merged, "p_upto": upto},
-                created, merged is not None, outgoing)
+        if created:
+            outbox.queue(connection, *outgoing)
+        else:
+            upto = contact["submission_seq"] - current_app.config["SUBMISSIONS_PER_CONTACT"]
+            _update_existing(connection, {**params, "p_contact": contact["id"], "p_fields": merged, "p_upto": upto},
+                             merged is not None, outgoing)
     return shown, created

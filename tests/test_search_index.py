@@ -159,3 +159,24 @@ def test_on_postgresql_a_search_waits_for_an_indexer_at_work_and_a_background_pa
         releaser.join()
     engine.dispose()
     assert _pending(app) == 0
+
+
+def test_under_load_that_never_pauses_the_worker_still_keeps_house_every_few_seconds(make_app, make_key, monkeypatch):
+    """Housekeeping waits for a pause in the requests, but not for ever: the index (and, on PostgreSQL, the
+    contact counts' changes) catch up every HOUSEKEEPING_MAX_LAG seconds all the same."""
+    from contactapi.deliveries import traffic
+
+    monkeypatch.setattr(worker, "HOUSEKEEPING_MAX_LAG", 0.3)
+    app = make_app(DELIVERY_EMBEDDED_WORKERS=1)
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {make_key()}"}
+    _post(client, auth, "ada@example.com", "zebra crossing")
+    requests = traffic.of(app)
+    requests.started()  # a request in flight all along: never a pause
+    worker.start_embedded(app)
+    deadline = time.monotonic() + 10
+    while (_pending(app) or _scalar(app, "SELECT count(*) FROM contact_count_changes")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.stop_embedded(app)
+    requests.ended()
+    assert _pending(app) == 0 and _scalar(app, "SELECT count(*) FROM contact_count_changes") == 0

@@ -13,6 +13,7 @@ from . import mail, outbox, safe_http, traffic as requests_served, webhooks
 log = logging.getLogger(__name__)
 SENDERS = {"mail": mail, "webhook": webhooks}
 _EMBEDDED = "contactapi.delivery_workers"  # app.extensions key: this process's embedded workers
+HOUSEKEEPING_MAX_LAG = 5.0  # seconds: how long _keep_house waits for a pause in the requests, at most
 
 
 def attempt(claimed, results):
@@ -81,19 +82,27 @@ def drain():
     return count
 
 
+def _keep_house():
+    """The work written meanwhile that waits for a worker: new submissions indexed for search
+    (search_index.py), new contacts' count changes folded into their accounts (contact_counts.py)."""
+    search_index.index_pending()
+    contact_counts.fold()
+
+
 def run(app, stop):
     """Work until stop (a threading.Event) is set: batch after batch while they come full, else a short nap.
-    Between batches, when the process's requests pause, it also indexes new submissions for search and folds
-    the contact counts' changes (contact_counts.py)."""
+    Between batches it also keeps house (_keep_house): when the process's requests pause, and under load that
+    never pauses at least every HOUSEKEEPING_MAX_LAG seconds, so what waits for it does not pile up."""
     with app.app_context():
         interval, batch = current_app.config["DELIVERY_POLL_INTERVAL"], current_app.config["DELIVERY_BATCH"]
         traffic = requests_served.of(app)
+        kept_house = time.monotonic()
         while not stop.is_set():
             try:
                 attempted = run_once(stop, traffic)
-                if traffic is None or traffic.paused():
-                    search_index.index_pending()  # the submissions written meanwhile, in a pause
-                    contact_counts.fold()
+                if traffic is None or traffic.paused() or time.monotonic() - kept_house >= HOUSEKEEPING_MAX_LAG:
+                    _keep_house()
+                    kept_house = time.monotonic()
                 if not attempted:
                     mail.close_connection(idle_for=mail.KEEP_IDLE)  # not held open for ever when idle
                 if attempted < batch:
