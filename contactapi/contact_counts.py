@@ -5,9 +5,10 @@ Why the changes: every new contact of an account bumps one number. On PostgreSQL
 row made that row the create path's hot spot: each transaction held the row's lock until its commit, so
 concurrent creates for one account queued on it (bench/RESULTS.md). There a new contact adds a change row (+1)
 instead, which locks nothing another create needs, and the delivery workers fold the changes into
-contact_count in a pause of the requests (fold). SQLite writes one transaction at a time anyway: a new contact
-bumps contact_count in place there and the table stays empty. Deletes, rarer, change contact_count in place
-on both (contacts.py, people.py, spam_moves.py)."""
+contact_count when the requests pause, or every few seconds under load (fold, from deliveries/worker.py).
+SQLite writes one transaction at a time anyway: a new contact bumps contact_count in place there and the
+table stays empty. Deletes, rarer, change contact_count in place on both (contacts.py, people.py,
+spam_moves.py)."""
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
 from .database import read_connection, write_connection

@@ -1,7 +1,7 @@
 """Keeping the search index (search.py) up to date: a new submission is not indexed in its own write, which was
 the most costly part of that write on both databases; it is noted as pending and indexed later, in batches,
-from a background worker when the requests pause (index_pending) and before any search (catch_up), so every
-search still sees every submission. This is PostgreSQL's GIN pending list, by hand.
+by the delivery workers when the requests pause or every few seconds under load (index_pending), and before
+any search (catch_up), so every search still sees every submission. PostgreSQL's GIN pending list, by hand.
 
 - SQLite (migration 0011): a trigger notes the new submission's rowid in search_pending; indexing moves what is
   noted into the FTS5 table. An FTS row shares its submission's rowid.
@@ -9,7 +9,8 @@ search still sees every submission. This is PostgreSQL's GIN pending list, by ha
   pending (a partial index finds those rows; a trigger makes an edited submission pending again); indexing
   fills them, and their GIN indexes with them. Indexers lock the rows they fill with SKIP LOCKED, so one
   never waits on another writer's rows and no deadlock can involve it; they take turns on an advisory lock,
-  so a search's catch_up waits for a background batch to commit instead of skipping its rows."""
+  so a search's catch_up waits for a background batch to commit instead of skipping its rows. (A row that
+  another writer holds at that moment, marking it read say, is skipped: that one search may miss it.)"""
 from .database import read_connection, write_connection, write_transaction
 from .extensions import db
 
