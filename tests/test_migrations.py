@@ -86,6 +86,12 @@ def previous_release(fresh_database_url):
 
 
 ACCOUNT = "INSERT INTO accounts (id, email, contact_count, created_at) VALUES (1, 'o@example.com', 1, '2026-01-01')"
+# The search tests' contact, and its submissions: ADA_SUBMISSION.format(id=…, text=…, day=1…9).
+ADA_CONTACT = ("INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES ('con_old', 1, "
+               "'ada@example.com', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+ADA_SUBMISSION = ("INSERT INTO submissions (id, contact_id, account_id, fields, created_at) VALUES "
+                  "('{id}', 'con_old', 1, '{{\"email\": \"ada@example.com\", \"message\": \"{text}\"}}', "
+                  "'2026-01-0{day} 00:00:00')")
 
 
 def test_0003_keeps_every_key_and_adds_empty_visitor_pages(previous_release):
@@ -272,14 +278,8 @@ def test_0011_keeps_indexed_submissions_searchable_and_its_downgrade_indexes_wha
     is indexed first, as 0010's index holds every submission."""
     from contactapi import inbox
 
-    submission = ("INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at) VALUES "
-                  "('{id}', 'con_old', 1, NULL, '{{\"email\": \"ada@example.com\", \"message\": \"{text}\"}}', "
-                  "'2026-01-0{day} 00:00:00')")
-    previous_release(
-        ACCOUNT,
-        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES ('con_old', 1, "
-        "'ada@example.com', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
-        submission.format(id="sub_old", text="Old Analytical note", day=1))
+    submission = ADA_SUBMISSION
+    previous_release(ACCOUNT, ADA_CONTACT, submission.format(id="sub_old", text="Old Analytical note", day=1))
     upgrade(revision="0011")
     with db.engine.begin() as connection:
         connection.execute(text(submission.format(id="sub_new", text="New Babbage note", day=2)))
@@ -344,14 +344,8 @@ def test_0013_keeps_every_submission_searchable_and_its_downgrade_computes_the_c
     written after it is pending until indexed. Going down, the generated columns come back for every row."""
     from contactapi import inbox
 
-    submission = ("INSERT INTO submissions (id, contact_id, account_id, fields, created_at) VALUES "
-                  "('{id}', 'con_old', 1, '{{\"email\": \"ada@example.com\", \"message\": \"{text}\"}}', "
-                  "'2026-01-0{day} 00:00:00')")
-    previous_release(
-        ACCOUNT,
-        "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at) VALUES ('con_old', 1, "
-        "'ada@example.com', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
-        submission.format(id="sub_old", text="Old Analytical note", day=1))
+    submission = ADA_SUBMISSION
+    previous_release(ACCOUNT, ADA_CONTACT, submission.format(id="sub_old", text="Old Analytical note", day=1))
     upgrade(revision="0012")
     with db.engine.begin() as connection:
         connection.execute(text(submission.format(id="sub_new", text="New Babbage note", day=2)))
