@@ -2,6 +2,7 @@
 log format apply one rule (contactapi/redaction.py). Publishable keys are public and may appear."""
 import os
 import re
+import runpy
 import time
 
 import requests
@@ -93,3 +94,10 @@ def test_an_unexpected_error_on_a_token_route_logs_no_token(client, monkeypatch,
     assert response.status_code == 500
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "Unhandled error on GET /link/[redacted]" in logged and "SECRET-TOKEN" not in logged
+
+
+def test_the_access_log_redacts_then_escapes_each_value_it_prints_as_gunicorns_own_atoms_do():
+    atoms = runpy.run_path(os.path.join(ROOT, "gunicorn.conf.py"))["RedactedAtoms"](
+        {"a": 'curl "x" ck_secret_abc"def', "s": 201, "{user-agent}i": "agent", "{authorization}i": "Bearer k"})
+    line = '%(a)s|%(s)s|%({User-Agent}i)s|%({Authorization}i)s|%({missing}i)s|%(zz)s' % atoms
+    assert line == 'curl \\"x\\" [redacted]\\"def|201|agent|[redacted]|-|-'
