@@ -214,19 +214,22 @@ def _after_request(response):
     _warn_once_when_degraded(app)
     counted = _counted_now()
     if counted is not None:
-        set_all(response.headers, _headers(counted, request.blueprint in app.extensions[_STANDARD]))
+        set_all(response.headers, _headers(counted, request.blueprint in app.extensions[_STANDARD],
+                                           refused=response.status_code == 429))
     return response
 
 
-def _headers(counted, standard):
-    """X-RateLimit-Limit, -Remaining and -Reset (a Unix time) and Retry-After (seconds) for the last budget
-    this request was counted against; if standard, RateLimit-Limit, -Remaining and -Reset (IETF draft: seconds
-    until the window resets) too."""
+def _headers(counted, standard, refused):
+    """X-RateLimit-Limit, -Remaining and -Reset (a Unix time) for the last budget this request was counted
+    against; Retry-After (seconds) too when it was refused for it (a 429: on any other answer the header would
+    tell a client to wait before its next request); if standard, RateLimit-Limit, -Remaining and -Reset (IETF
+    draft: seconds until the window resets)."""
     window, now = counted.stats(), time.time()
     reset_at = int(window.reset_time + 1)
     limit, remaining = str(counted.item.amount), str(window.remaining)
-    pairs = [("X-RateLimit-Limit", limit), ("X-RateLimit-Remaining", remaining), ("X-RateLimit-Reset", str(reset_at)),
-             ("Retry-After", str(max(0, int(reset_at - now))))]
+    pairs = [("X-RateLimit-Limit", limit), ("X-RateLimit-Remaining", remaining), ("X-RateLimit-Reset", str(reset_at))]
+    if refused:
+        pairs.append(("Retry-After", str(max(0, int(reset_at - now)))))
     if standard:
         pairs += [("RateLimit-Limit", limit), ("RateLimit-Remaining", remaining),
                   ("RateLimit-Reset", str(max(0, math.ceil(window.reset_time - now))))]

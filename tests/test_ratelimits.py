@@ -41,6 +41,7 @@ def test_successful_answers_carry_the_rate_limit_headers(limited_app, make_key):
     assert response.status_code == 201
     assert response.headers["X-RateLimit-Limit"] == "5" and response.headers["X-RateLimit-Remaining"] == "4"
     assert "X-RateLimit-Reset" in response.headers
+    assert "Retry-After" not in response.headers  # only a refused answer tells the client to wait (README)
 
 
 def test_publishable_keys_are_limited_per_key_across_addresses(limited_app, make_key):
