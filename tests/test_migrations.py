@@ -388,3 +388,38 @@ def test_0014_keeps_every_count_and_its_downgrade_folds_the_changes_into_them(pr
         assert connection.execute(text("SELECT contact_count FROM accounts")).scalar() == 3
         assert "contact_count_changes" not in db.inspect(connection).get_table_names()
     upgrade()
+
+
+def test_0015_keeps_every_delivery_and_indexes_only_a_webhooks_own(previous_release):
+    """0015 rebuilds ix_deliveries_webhook_newest without the mails (webhook_id NULL); a webhook's log page still
+    reads it. Going down, it indexes every row again."""
+    previous_release(ACCOUNT)
+    upgrade(revision="0014")
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO webhooks (id, account_id, url, events, description, status, secret, "
+                                "created_at, updated_at) VALUES ('wh_1', 1, 'https://h.example/', '[]', '', "
+                                "'active', 's', '2026-01-01', '2026-01-01')"))
+        for id_, webhook in (("dlv_mail", None), ("dlv_hook", "wh_1")):
+            connection.execute(text(
+                "INSERT INTO deliveries (id, account_id, kind, topic, webhook_id, priority, payload, status, attempts, "
+                "next_attempt_at, created_at) VALUES (:id, 1, 'mail', 'notification', :webhook, 1, '{}', 'pending', "
+                "0, '2026-01-01', '2026-01-01')"), {"id": id_, "webhook": webhook})
+    upgrade(revision="0015")
+    page = ("SELECT id FROM deliveries WHERE webhook_id = 'wh_1' ORDER BY created_at DESC, id DESC LIMIT 20")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT id FROM deliveries ORDER BY id")).scalars().all() == ["dlv_hook", "dlv_mail"]
+        assert connection.execute(text(page)).scalars().all() == ["dlv_hook"]
+        if connection.dialect.name == "sqlite":
+            definition = connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_deliveries_webhook_newest'")).scalar()
+            plan = " ".join(row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {page}")))
+            assert "ix_deliveries_webhook_newest" in plan
+        else:
+            definition = connection.execute(text(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_deliveries_webhook_newest'")).scalar()
+        assert "webhook_id IS NOT NULL" in definition
+    downgrade(revision="0014")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 2
+        assert connection.execute(text(page)).scalars().all() == ["dlv_hook"]
+    upgrade()
