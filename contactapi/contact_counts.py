@@ -11,7 +11,7 @@ table stays empty. Deletes, rarer, change contact_count in place on both (contac
 spam_moves.py)."""
 from sqlalchemy import bindparam, func, insert, literal_column, select, update
 
-from .database import read_connection, write_connection
+from .database import read_connection, take_turn, write_connection
 from .models import Account, ContactCountChange
 
 accounts = Account.__table__
@@ -34,7 +34,7 @@ _FOLD = (
     "SELECT count(*) FROM moved"
 )
 _ANY_CHANGE = "SELECT 1 FROM contact_count_changes LIMIT 1"
-_FOLDERS_TURN = 0xC0C0C7  # the advisory lock folds take turns on: two at once could deadlock on account rows
+_FOLDERS_TURN = 0xC0C0C7  # the turn folds take (database.take_turn): two at once could deadlock on account rows
 
 
 def change_if_new(upserted):
@@ -58,7 +58,6 @@ def fold(limit=FOLD_BATCH):
         if connection.dialect.name != "postgresql" or connection.exec_driver_sql(_ANY_CHANGE).first() is None:
             return 0
     with write_connection() as connection:
-        if not connection.exec_driver_sql("SELECT pg_try_advisory_xact_lock(%(turn)s)",
-                                          {"turn": _FOLDERS_TURN}).scalar():
+        if not take_turn(connection, _FOLDERS_TURN, wait=False):
             return 0
         return connection.exec_driver_sql(_FOLD, {"limit": limit}).scalar()

@@ -175,6 +175,18 @@ def statement_reads():
         yield connection
 
 
+def take_turn(connection, turn, wait=True):
+    """This transaction's turn among the ones that take turn (a number no other lock uses), held until it ends:
+    on PostgreSQL a transaction-level advisory lock, waited for, or with wait=False False at once when another
+    transaction holds it. True on SQLite, where a write transaction is alone anyway."""
+    if connection.dialect.name != "postgresql":
+        return True
+    if wait:
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(turn)s)", {"turn": turn})
+        return True
+    return connection.exec_driver_sql("SELECT pg_try_advisory_xact_lock(%(turn)s)", {"turn": turn}).scalar()
+
+
 def sqlite_engine_options(busy_timeout):
     return {"connect_args": {"timeout": busy_timeout, "check_same_thread": False}}
 

@@ -11,7 +11,7 @@ any search (catch_up), so every search still sees every submission. PostgreSQL's
   never waits on another writer's rows and no deadlock can involve it; they take turns on an advisory lock,
   so a search's catch_up waits for a background batch to commit instead of skipping its rows. (A row that
   another writer holds at that moment, marking it read say, is skipped: that one search may miss it.)"""
-from .database import read_connection, write_connection, write_transaction
+from .database import read_connection, take_turn, write_connection, write_transaction
 from .extensions import db
 
 INDEX_BATCH = 1000  # submissions a background pass indexes in one write transaction
@@ -47,7 +47,7 @@ _POSTGRESQL_INDEX_PENDING = (  # at most %(limit)s pending submissions (NULL: al
     "ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
 )
 _POSTGRESQL_ANY_PENDING = "SELECT 1 FROM submissions WHERE search_vector IS NULL LIMIT 1"
-_INDEXERS_TURN = 0x5EA2C4  # the advisory lock indexers take turns on (any number no other lock uses)
+_INDEXERS_TURN = 0x5EA2C4  # the turn indexers take (database.take_turn)
 _POSTGRESQL_REBUILD = [
     "REINDEX INDEX CONCURRENTLY search_submissions_words",
     "REINDEX INDEX CONCURRENTLY search_submissions_trigrams",
@@ -85,8 +85,7 @@ def index_pending(limit=INDEX_BATCH):
     if not _any_pending():
         return 0
     with write_connection() as connection:
-        if connection.dialect.name == "postgresql" and not connection.exec_driver_sql(
-                "SELECT pg_try_advisory_xact_lock(%(turn)s)", {"turn": _INDEXERS_TURN}).scalar():
+        if not take_turn(connection, _INDEXERS_TURN, wait=False):
             return 0
         return _index_pending_on(connection, limit)
 
@@ -104,7 +103,7 @@ def catch_up():
             _index_pending_on(session.connection(), None)
         return
     with write_connection() as connection:
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%(turn)s)", {"turn": _INDEXERS_TURN})
+        take_turn(connection, _INDEXERS_TURN)
         _index_pending_on(connection, None)
 
 

@@ -9,15 +9,16 @@ a time. The lock is taken only for submissions that would get an autoresponse, l
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from ..database import take_turn
 from ..digests import keyed_digest
 from ..ids import random_id
 from ..models import Autoresponse
 
 autoresponses = Autoresponse.__table__
 DAY, HOUR = timedelta(hours=24), timedelta(hours=1)
-_LOCK = text("SELECT pg_advisory_xact_lock(7312026012)")  # any constant no other lock uses
+_LIMITS_TURN = 7312026012  # the turn counters take (database.take_turn)
 
 
 def client_digest(client_ip):
@@ -32,8 +33,7 @@ def _count(connection, since, *where):
 def refusal(connection, account_id, address_digest, client, now):
     """Why no autoresponse may go now (a sentence for the log), or None. Holds the instance's lock until the
     transaction ends, so the record() that follows is counted by the next caller."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK)
+    take_turn(connection, _LIMITS_TURN)
     config = current_app.config
     if _count(connection, now - DAY, autoresponses.c.account_id == account_id,
               autoresponses.c.address_digest == address_digest):
