@@ -5,26 +5,23 @@ that takes the log past wal_autocheckpoint pages (1,000 by default). That commit
 behind it for the single write lock, waits for the copy: measured in process, a submission's commit took
 446 µs on average with automatic checkpoints and 128 µs without. So here a connection checkpoints by
 itself only past SAFETY_NET_PAGES (a bound, should this thread ever fall behind); after a commit, a writer
-that finds CHECKPOINT_PAGES in the log not yet copied wakes its process's checkpoint thread, which runs a
-PASSIVE checkpoint (it waits for no reader or writer, and none waits for it) on a connection of its own,
-with the GIL released while SQLite works.
+that finds the log past CHECKPOINT_BYTES wakes its process's checkpoint thread, which runs a PASSIVE
+checkpoint (it waits for no reader or writer, and none waits for it) on a connection of its own, with
+the GIL released while SQLite works.
 
-The pages not yet copied are read from the log's index (the -shm file, whose header layout SQLite
-documents in "WAL-mode File Format"), not from the log's size: SQLite rewinds a fully copied log without
-shrinking it, so once the file had grown past the mark its size said "copy now" after every few commits
-(a checkpoint every ~6 commits under load, for a handful of pages each; bench/RESULTS.md)."""
+The log's size is only a hint: SQLite rewinds a fully copied log without shrinking its file, so once the file
+has grown past the mark every LOOK_EVERY-th commit of a process wakes its thread. The log's index (the -shm
+file) says exactly how many pages wait, but never open that file here: closing any descriptor of it drops
+every POSIX lock this process's SQLite connections hold on it, and another connection may then truncate it
+under their mapping (a SIGBUS, seen in the test suite; SQLite's "How To Corrupt Your Database Files", 2.2)."""
 import logging
 import os
-import struct
 import threading
 
 log = logging.getLogger(__name__)
-CHECKPOINT_PAGES = 1_000  # SQLite's own default mark
+CHECKPOINT_BYTES = 4 * 1024 * 1024  # about SQLite's default of 1,000 pages
 SAFETY_NET_PAGES = 16_000  # SQLite's own checkpoint after this many pages (64 MB), whatever happens here
-LOOK_EVERY = 32  # commits between two looks at the log's index (a read of its header)
-# The WAL-index header: mxFrame (the log's last valid frame) at byte 16 of its first copy, nBackfill (the
-# frames already copied into the database) at byte 96, both 32-bit in the machine's byte order.
-_HEADER_BYTES, _LAST_FRAME, _COPIED = 136, struct.Struct("=I"), 96
+LOOK_EVERY = 32  # commits between two looks at the log's size (a stat)
 _EXTENSION = "contactapi.sqlite_checkpoints"
 
 
@@ -32,14 +29,18 @@ class _Checkpointer:
     """This process's checkpoint thread for one database file, started the first time it is needed."""
 
     def __init__(self, engine, database_path, writer_turn):
-        self.engine, self.index_path, self.writer_turn = engine, database_path + "-shm", writer_turn
+        self.engine, self.log_path, self.writer_turn = engine, database_path + "-wal", writer_turn
         self.commits, self.pid, self.wake = 0, None, None
 
     def after_commit(self):
         self.commits += 1
         if self.commits % LOOK_EVERY:
             return
-        if uncopied_pages(self.index_path) >= CHECKPOINT_PAGES:
+        try:
+            size = os.stat(self.log_path).st_size
+        except OSError:
+            return
+        if size >= CHECKPOINT_BYTES:
             self._thread().set()
 
     def _thread(self):
@@ -62,18 +63,6 @@ class _Checkpointer:
                         connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             except Exception:  # the next commit past the mark tries again
                 log.exception("SQLite checkpoint failed")
-
-
-def uncopied_pages(index_path):
-    """How many pages the log holds that no checkpoint has copied yet, as its index says (0 if unreadable)."""
-    try:
-        with open(index_path, "rb") as index:
-            header = os.pread(index.fileno(), _HEADER_BYTES, 0)
-    except OSError:
-        return 0
-    if len(header) < _HEADER_BYTES:
-        return 0
-    return _LAST_FRAME.unpack_from(header, 16)[0] - _LAST_FRAME.unpack_from(header, _COPIED)[0]
 
 
 def register(app, engine, database_path, writer_turn):
