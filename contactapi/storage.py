@@ -7,11 +7,12 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   CONFLICT DO UPDATE; DO NOTHING would leave it unlocked, and a SELECT in the same statement would not see a
   row committed by a concurrent insert), counts the contact when it is new (the returned id is ours; a
   change row, contact_counts.py, so no create waits on its account's row), records the submission and
-  returns, in the same row, who hears of it (audience.py). The deliveries are built in Python from the
-  contact and that audience, so they take a second statement: alone for a new contact, with the merged
-  fields and the prune for an existing one. BEGIN, two statements, COMMIT: four round
-  trips either way. (psycopg's pipeline mode could send BEGIN with the first statement and COMMIT with the
-  last, but on a local server its own work costs more than the round trips it saves.)
+  returns, in the same row, who hears of it (audience.py). What a new contact causes whoever listens (the
+  owner's mail: upsert's if_new) is queued by that statement too, if the contact is new; the deliveries that
+  depend on the audience are built in Python and take a second statement: alone for a new contact, with the
+  merged fields and the prune for an existing one. BEGIN, one or two statements, COMMIT. (psycopg's pipeline
+  mode could send BEGIN with the first statement and COMMIT with the last, but on a local server its own
+  work costs more than the round trips it saves.)
 - SQLite has no data-modifying CTEs and no round trips (it runs in-process): the same steps as single
   statements in the one BEGIN IMMEDIATE transaction of database.write_connection.
 - Every submission is numbered within its contact (submissions.seq, from the contact's submission_seq), so
@@ -27,7 +28,7 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   statement than SQLite's own work. Never the ORM: no unit of work, no objects loaded."""
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, literal_column, select, update
@@ -127,23 +128,32 @@ def _insert_or_lock(dialect_name):
     )
 
 
-def _insert_count_and_record(dialect_name):
+def _insert_count_and_record(dialect_name, queued_if_new=0):
     """PostgreSQL's one statement: _insert_or_lock, the contact counted if the row returned is the one we
-    inserted (its id is ours), the submission recorded for whichever contact it is; returns the contact and,
-    in the same row, the submission's audience (audience.COLUMNS)."""
+    inserted (its id is ours), the submission recorded for whichever contact it is, and `queued_if_new`
+    deliveries (outbox.queued_params) queued if it is new; returns the contact and, in the same row, the
+    submission's audience (audience.COLUMNS)."""
     upserted = _insert_or_lock(dialect_name).cte("upserted")
-    counted = contact_counts.change_if_new(upserted).cte("counted")
+    ours = upserted.c.id == bindparam("p_id")
+    ctes = [contact_counts.change_if_new(upserted).cte("counted")]
+    if queued_if_new:
+        ctes.append(outbox.insert_where(queued_if_new, upserted, ours).cte("queued"))
     submission_values = {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES)),
                          "contact_id": upserted.c.id, "seq": upserted.c.submission_seq}
     recorded = submissions.insert().from_select(
         list(submission_values), select(*submission_values.values()).select_from(upserted),
         include_defaults=False,
     ).cte("recorded")
-    return select(*upserted.c, *audience.columns()).add_cte(counted, recorded)
+    return select(*upserted.c, *audience.columns()).add_cte(*ctes, recorded)
+
+
+@lru_cache(maxsize=outbox.ROWS_PER_INSERT + 1)
+def _first_statement(queued_if_new):
+    return driver.Statement(partial(_insert_count_and_record, queued_if_new=queued_if_new),
+                            [*contacts.c, *audience.COLUMNS])
 
 
 _INSERT_OR_LOCK = driver.Statement(_insert_or_lock, contacts.c)
-_INSERT_COUNT_AND_RECORD = driver.Statement(_insert_count_and_record, [*contacts.c, *audience.COLUMNS])
 _COUNT_NEW = driver.Statement(contact_counts.BUMP_IN_PLACE)
 _RECORD = driver.Statement(submissions.insert().values(
     {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES))}))
@@ -200,7 +210,8 @@ def _update_existing(connection, params, overwrite, outgoing):
         outbox.queue(connection, *outgoing)
 
 
-def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None):
+def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_when_full=False, then=None,
+           if_new=None):
     """Create the contact for email, or overwrite the given fields of the existing one; atomic.
 
     Returns (contact as JSON, created). The submission is recorded, with its source, in the same transaction, and the
@@ -210,7 +221,9 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     fields and the submission alone is recorded (a publishable key's caller must not learn what is stored).
     then(connection, contact as JSON, created, submission id, the submission's audience.Audience) returns the
     deliveries (outbox.Outgoing) the submission causes: they are queued in the same transaction, as is
-    whatever then writes itself."""
+    whatever then writes itself. On PostgreSQL, if_new({"id", "email"} of the contact, were it new) returns
+    the deliveries a new contact causes that need nothing read first, queued in the first statement if it is
+    new; `then` leaves them out for a new contact (notifications.SubmissionNotices). SQLite never calls it."""
     if not _fits(fields):
         raise _too_large()
     email = normalise_email(email)
@@ -221,7 +234,9 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     }
     with write_connection() as connection:
         if connection.dialect.name == "postgresql":
-            [row] = driver.execute(connection, _INSERT_COUNT_AND_RECORD, params)
+            queued_if_new = () if if_new is None else if_new({"id": params["p_id"], "email": email})
+            [row] = driver.execute(connection, _first_statement(len(queued_if_new)),
+                                   {**params, **outbox.queued_params(queued_if_new)})
             contact, heard_by = {column.key: row[column.key] for column in contacts.c}, audience.from_row(row)
         else:
             [contact] = driver.execute(connection, _INSERT_OR_LOCK, params)

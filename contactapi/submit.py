@@ -193,7 +193,7 @@ def store(principal, email, fields, source, controls, client_ip=None, also=None)
 
     try:
         return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,
-                              keep_fields_when_full=not principal.is_secret, then=then)
+                              keep_fields_when_full=not principal.is_secret, then=then, if_new=notify.if_new)
     except storage.ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 

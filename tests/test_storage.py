@@ -174,11 +174,12 @@ def test_columns_with_a_python_side_default_get_it_in_the_compiled_once_statemen
     assert list(storage._default_binds(defaulted)) == ["flag", "stamp"]
 
 
-def test_a_post_that_notifies_takes_two_statements_on_postgresql_whether_the_contact_is_new_or_not(
+def test_a_post_that_notifies_takes_one_statement_on_postgresql_for_a_new_contact_and_two_for_an_existing_one(
         app, make_key, statements):
-    """Four round trips on PostgreSQL, BEGIN and COMMIT included: the upsert reads the audience in its own
-    statement, and the notification is queued by a statement of its own (new contact) or with the existing
-    contact's fields and prune. SQLite, in-process: five statements for a new contact, six for an existing one."""
+    """BEGIN, one statement, COMMIT on PostgreSQL for a new contact: the owner's mail reads nothing first (the
+    notices' if_new), so the upsert's own statement queues it, if the contact is new. An existing contact's mail
+    says it was updated: queued with its fields and prune. SQLite, in-process: five statements for a new
+    contact, six for an existing one. The mail queued early is the very mail built afterwards."""
     from contactapi import keys, notifications
     from contactapi.deliveries.models import Delivery
 
@@ -193,16 +194,20 @@ def test_a_post_that_notifies_takes_two_statements_on_postgresql_whether_the_con
         sent = []
         for n in (1, 2):
             statements.clear()
-            storage.upsert(principal.account_id, "ada@example.com", {"n": n}, principal.key_id,
-                           then=notifications.after_submission(principal, {"n": n}))
+            notices = notifications.after_submission(principal, {"n": n})
+            storage.upsert(principal.account_id, "ada@example.com", {"n": n}, principal.key_id, then=notices,
+                           if_new=notices.if_new)
             sent.append(len(statements))
-        created = [row.payload["context"]["created"] for row in db.session.scalars(
-            select(Delivery).order_by(Delivery.created_at, Delivery.id))]
+        queued = db.session.scalars(select(Delivery).order_by(Delivery.created_at, Delivery.id)).all()
+        contact = contacts.as_json(contact_row(app))
+        built_after = [json.loads(json.dumps(notifications.owner_mail(principal, contact, {"n": n}, n == 1).payload))
+                       for n in (1, 2)]  # as stored: JSON
         db.session.remove()
         event.remove(db.engine, "commit", committed)
     on_postgresql = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-    assert sent == ([2, 2] if on_postgresql else [5, 6])
-    assert len(transactions) == 2 and created == [True, False]
+    assert sent == ([1, 2] if on_postgresql else [5, 6])
+    assert len(transactions) == 2 and [row.payload["context"]["created"] for row in queued] == [True, False]
+    assert [row.payload for row in queued] == built_after and [row.email for row in queued] == ["ada@example.com"] * 2
 
 
 def test_a_webhook_deleted_during_a_submission_waits_for_it_and_takes_its_deliveries_along(app, make_key):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, union_all, update
 from sqlalchemy.engine import Connection
 
 from .. import driver
@@ -83,6 +83,14 @@ def insert_of(count):
     the CTE of a statement that queues deliveries along with its own work (storage.py, on PostgreSQL)."""
     return deliveries.insert().values([{name: bindparam(f"q{i}_{name}", type_=deliveries.c[name].type)
                                         for name in _QUEUED} for i in range(count)])
+
+
+def insert_where(count, source, *where):
+    """insert_of(count), queued only if `where` holds of the row of source (a CTE of one row), for a statement
+    that decides as it runs whether its deliveries go (storage.py: only when its contact is new)."""
+    rows = [select(*[bindparam(f"q{i}_{name}", type_=deliveries.c[name].type) for name in _QUEUED])
+            .select_from(source).where(*where) for i in range(count)]
+    return deliveries.insert().from_select(_QUEUED, rows[0] if count == 1 else union_all(*rows))
 
 
 @lru_cache(maxsize=ROWS_PER_INSERT)
