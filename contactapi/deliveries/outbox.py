@@ -77,19 +77,22 @@ _QUEUED = ("id", "account_id", "kind", "topic", "email", "webhook_id", "priority
 ROWS_PER_INSERT = 50  # queue's statements: one per count of rows up to this, compiled once each
 
 
+def _row_binds(i):
+    """The i-th queued delivery's values, as queued_params names them."""
+    return {name: bindparam(f"q{i}_{name}", type_=deliveries.c[name].type) for name in _QUEUED}
+
+
 @lru_cache(maxsize=ROWS_PER_INSERT)
 def insert_of(count):
     """The INSERT of count deliveries, every column given (their values: queued_params): queue's statement, and
     the CTE of a statement that queues deliveries along with its own work (storage.py, on PostgreSQL)."""
-    return deliveries.insert().values([{name: bindparam(f"q{i}_{name}", type_=deliveries.c[name].type)
-                                        for name in _QUEUED} for i in range(count)])
+    return deliveries.insert().values([_row_binds(i) for i in range(count)])
 
 
 def insert_where(count, source, *where):
     """insert_of(count), queued only if `where` holds of the row of source (a CTE of one row), for a statement
     that decides as it runs whether its deliveries go (storage.py: only when its contact is new)."""
-    rows = [select(*[bindparam(f"q{i}_{name}", type_=deliveries.c[name].type) for name in _QUEUED])
-            .select_from(source).where(*where) for i in range(count)]
+    rows = [select(*_row_binds(i).values()).select_from(source).where(*where) for i in range(count)]
     return deliveries.insert().from_select(_QUEUED, rows[0] if count == 1 else union_all(*rows))
 
 
