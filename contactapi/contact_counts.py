@@ -37,13 +37,13 @@ _ANY_CHANGE = "SELECT 1 FROM contact_count_changes LIMIT 1"
 _FOLDERS_TURN = 0xC0C0C7  # the turn folds take (database.take_turn): two at once could deadlock on account rows
 
 
-def change_if_new(upserted):
-    """PostgreSQL: the INSERT of a +1 change for the account p_account if the contact row that upserted (the
-    CTE of the contact's insert-or-lock) returns is the one inserted, with our id p_id."""
+def change_if_new(upserted, is_new):
+    """PostgreSQL: the INSERT of a +1 change for the account p_account if is_new holds of the contact row that
+    upserted (the CTE of the contact's insert-or-lock) returns (storage.py: it is the one inserted)."""
     return insert(changes).from_select(
         ["account_id", "delta"],
         select(bindparam("p_account", type_=changes.c.account_id.type), literal_column("1"))
-        .select_from(upserted).where(upserted.c.id == bindparam("p_id")))
+        .select_from(upserted).where(is_new))
 
 
 # SQLite: a new contact of the account p_account counted in place.

@@ -134,10 +134,10 @@ def _insert_count_and_record(dialect_name, queued_if_new=0):
     deliveries (outbox.queued_params) queued if it is new; returns the contact and, in the same row, the
     submission's audience (audience.COLUMNS)."""
     upserted = _insert_or_lock(dialect_name).cte("upserted")
-    ours = upserted.c.id == bindparam("p_id")
-    ctes = [contact_counts.change_if_new(upserted).cte("counted")]
+    is_new = upserted.c.id == bindparam("p_id")  # the row returned is the one we inserted: its id is ours
+    ctes = [contact_counts.change_if_new(upserted, is_new).cte("counted")]
     if queued_if_new:
-        ctes.append(outbox.insert_where(queued_if_new, upserted, ours).cte("queued"))
+        ctes.append(outbox.insert_where(queued_if_new, upserted, is_new).cte("queued"))
     submission_values = {**_SUBMISSION_VALUES, **_default_binds(_defaulted(submissions, _SUBMISSION_VALUES)),
                          "contact_id": upserted.c.id, "seq": upserted.c.submission_seq}
     recorded = submissions.insert().from_select(
