@@ -13,11 +13,11 @@ A commit looks at the log's size every LOOK_EVERY commits. SQLite rewinds a full
 its file, so every connection sets journal_size_limit to LOG_SIZE_LIMIT (0): the commit that starts the log
 over truncates the file to its own pages, and the file's size is what the log took since then. Without it the
 file kept the largest size it ever reached, and once that was past the mark each process woke its thread every
-LOOK_EVERY of its commits: in one process 187 checkpoints for 6,000 upserts instead of 65, and 240 µs of CPU
-an upsert instead of 222 (`python -m bench.checkpoint_cost`). The log's index (the -shm file) says exactly how many pages wait,
-but never open that file here: closing any descriptor of it drops every POSIX lock this process's SQLite
-connections hold on it, and another connection may then truncate it under their mapping (a SIGBUS, seen in the
-test suite; SQLite's "How To Corrupt Your Database Files", 2.2)."""
+LOOK_EVERY of its commits: in one process 187 checkpoints for 6,000 upserts instead of 65, and 240 µs of CPU an
+upsert instead of 222 (`python -m bench.checkpoint_cost`). The log's index (the -shm file) says exactly how
+many pages wait, but never open that file here: closing any descriptor of it drops every POSIX lock this
+process's SQLite connections hold on it, and another connection may then truncate it under their mapping (a
+SIGBUS, seen in the test suite; SQLite's "How To Corrupt Your Database Files", 2.2)."""
 import logging
 import os
 import threading

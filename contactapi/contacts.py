@@ -48,7 +48,8 @@ _PAGE = driver.Statement(
     select(contacts, _PAGE_TOTAL).join(_PAGE_IDS, contacts.c.id == _PAGE_IDS.c.id).order_by(*NEWEST_FIRST),
     [*contacts.c, _PAGE_TOTAL])
 _ACCOUNT_KEYSET = Keyset(contacts, contacts.c.account_id)
-_CONTACT_KEYSET = Keyset(submissions, submissions.c.contact_id, submissions.c.account_id)
+# A contact's submissions are numbered as they arrive (submissions.seq): its list walks that number.
+_CONTACT_KEYSET = Keyset(submissions, submissions.c.contact_id, submissions.c.account_id, number=submissions.c.seq)
 
 
 class ContactNotFound(LookupError):
@@ -239,8 +240,7 @@ def list_submissions(account_id, contact_id, page, page_size):
     where = and_(submissions.c.contact_id == contact_id, submissions.c.account_id == account_id)
     total = db.session.scalar(select(func.count()).select_from(submissions).where(where))
     rows = db.session.execute(
-        select(submissions).where(where)
-        .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+        select(submissions).where(where).order_by(submissions.c.seq.desc())
         .limit(page_size).offset((page - 1) * page_size)
     ).all()
     return page_envelope([submission_as_json(r._mapping) for r in rows], page, page_size, total)

@@ -196,7 +196,7 @@ class Erasure(db.Model):
 
 # Newest-first listings read these indexes in exactly the order they sort.
 Index("ix_contacts_account_newest", Contact.account_id, Contact.created_at.desc(), Contact.id.desc())
-Index("ix_submissions_contact_newest", Submission.contact_id, Submission.created_at.desc(), Submission.id.desc())
+# A contact's submissions, by their number: the newest first for its list, the oldest for the prune (storage.py).
 Index("ix_submissions_contact_seq", Submission.contact_id, Submission.seq)
 Index("ix_spam_submissions_account_newest", SpamSubmission.account_id, SpamSubmission.created_at.desc(),
       SpamSubmission.id.desc())

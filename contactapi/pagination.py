@@ -1,5 +1,6 @@
 """Pages from a query string: numbered pages (page, page_size, with totals) and cursor pages (limit,
-starting_after or ending_before, with has_more), both newest first by (created_at, id)."""
+starting_after or ending_before, with has_more), both newest first: by (created_at, id), or by a number that
+grows with each row of the list (a contact's submissions: their seq)."""
 import re
 from dataclasses import dataclass
 
@@ -77,14 +78,21 @@ def cursor_request(args, *, only_cursor=False):
     return Cursor(limit, args.get("starting_after"), args.get("ending_before"))
 
 
-def _page_query(table, where, cursor_id, newer, limit):
+def _page_query(table, where, cursor_id, newer, limit, number=None):
     """SELECT a cursor page of table's rows matching where: limit rows past the cursor row (cursor_id, or
-    none: the newest), in the order walked. One statement: the cursor row's created_at is a scalar subquery
-    under the same where, so a cursor of another list (or an unknown one) makes it NULL and the page empty.
-    (created_at, id) past the cursor's is written as a range on created_at first, so both databases walk
-    the (…, created_at DESC, id DESC) index from the cursor on: any depth costs the same."""
-    created_at, row_id = table.c.created_at, table.c.id
+    none: the newest), in the order walked. One statement: the cursor row's place is a scalar subquery under
+    the same where, so a cursor of another list (or an unknown one) makes it NULL and the page empty.
+    The order is number's when given (a column unique within the list, larger for newer rows), else
+    (created_at, id), written as a range on created_at first; either way the database walks an index from the
+    cursor on (… number, or … created_at DESC, id DESC): any depth costs the same."""
+    row_id = table.c.id
     query = select(table).where(*where)
+    if number is not None:
+        if cursor_id is not None:
+            anchor = select(number).where(*where, row_id == cursor_id).scalar_subquery()
+            query = query.where(number > anchor if newer else number < anchor)
+        return query.order_by(number.asc() if newer else number.desc()).limit(limit)
+    created_at = table.c.created_at
     if cursor_id is not None:
         anchor = select(created_at).where(*where, row_id == cursor_id).scalar_subquery()
         if newer:
@@ -130,16 +138,17 @@ def keyset_page(connection, table, where, cursor, to_json):
 
 class Keyset:
     """keyset_page for the lists of table picked by equal scope columns (a contact's submissions: contact_id
-    and account_id), its statements built once and run on the driver (driver.py). A cursor page is an API
-    hot path: building the statement per request (SQLAlchemy's cache key, coercions) and its execution
-    layer cost several times what the database does to walk twenty rows of an index."""
+    and account_id), newest first by number if given (see _page_query), its statements built once and run on
+    the driver (driver.py). A cursor page is an API hot path: building the statement per request (SQLAlchemy's
+    cache key, coercions) and its execution layer cost several times what the database does to walk twenty
+    rows of an index."""
 
-    def __init__(self, table, *scope):
+    def __init__(self, table, *scope, number=None):
         where = [column == bindparam(f"scope_{column.name}", type_=column.type) for column in scope]
         limit, cursor_id = bindparam("p_limit"), bindparam("p_cursor", type_=table.c.id.type)
-        self.first = driver.Statement(_page_query(table, where, None, False, limit), table.c)
-        self.older = driver.Statement(_page_query(table, where, cursor_id, False, limit), table.c)
-        self.newer = driver.Statement(_page_query(table, where, cursor_id, True, limit), table.c)
+        self.first = driver.Statement(_page_query(table, where, None, False, limit, number), table.c)
+        self.older = driver.Statement(_page_query(table, where, cursor_id, False, limit, number), table.c)
+        self.newer = driver.Statement(_page_query(table, where, cursor_id, True, limit, number), table.c)
         self.exists = driver.Statement(select(table.c.id).where(*where, table.c.id == cursor_id), [table.c.id])
 
     def page(self, connection, cursor, to_json, **scope):

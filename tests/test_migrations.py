@@ -6,9 +6,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
-from contactapi import create_app
+from contactapi import contacts, create_app
 from contactapi.config import TestConfig
 from contactapi.extensions import db
 from contactapi.search import managed_by_models
@@ -423,3 +423,27 @@ def test_0015_keeps_every_delivery_and_indexes_only_a_webhooks_own(previous_rele
         assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 2
         assert connection.execute(text(page)).scalars().all() == ["dlv_hook"]
     upgrade()
+
+
+def test_0016_lists_a_contacts_submissions_by_number_and_drops_the_newest_first_index(previous_release):
+    """0016 drops ix_submissions_contact_newest: a contact's list reads its submissions by number (0012 numbered
+    the earlier ones oldest first), so it keeps its newest-first order. Going down, the index is back."""
+    app = previous_release(ACCOUNT, ADA_CONTACT, *(ADA_SUBMISSION.format(id=id_, text=id_, day=day)
+                                                   for id_, day in (("sub_b", 1), ("sub_a", 3), ("sub_c", 2))))
+    upgrade(revision="0016")
+    with app.test_request_context():
+        page = contacts.list_submissions(1, "con_old", 1, 20)
+        assert [item["id"] for item in page["data"]] == ["sub_a", "sub_c", "sub_b"]  # newest first
+        assert page["total"] == 3
+        db.session.remove()
+    with db.engine.connect() as connection:
+        assert "ix_submissions_contact_newest" not in _index_names(connection, "submissions")
+    downgrade(revision="0015")
+    with db.engine.connect() as connection:
+        assert "ix_submissions_contact_newest" in _index_names(connection, "submissions")
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 3
+    upgrade()
+
+
+def _index_names(connection, table):
+    return {index["name"] for index in inspect(connection).get_indexes(table)}

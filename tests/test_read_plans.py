@@ -1,6 +1,7 @@
-"""The API's list statements walk a newest-first index, as each database plans them (run the suite on SQLite
-and with TEST_DATABASE_URL on PostgreSQL): a cursor page starts its index range at the cursor row's
-created_at (an index condition, not a filter) and nothing is sorted, so a page costs the same at any depth.
+"""The API's list statements walk an index in their newest-first order, as each database plans them (run the
+suite on SQLite and with TEST_DATABASE_URL on PostgreSQL): a cursor page starts its index range at the cursor
+row's created_at, or its number for a contact's submissions (an index condition, not a filter), and nothing
+is sorted, so a page costs the same at any depth.
 
 On PostgreSQL the statement is checked as psycopg may run it once it has prepared it: the generic plan,
 made without the parameters' values (PostgreSQL keeps planning with the values when it estimates that
@@ -18,16 +19,17 @@ from contactapi.extensions import db
 
 ACCOUNT = {"scope_account_id": 1, "p_limit": 21, "p_cursor": "con_x", "p_account": 1, "p_offset": 0}
 CONTACT = {"scope_contact_id": "con_x", "scope_account_id": 1, "p_limit": 21, "p_cursor": "sub_x"}
+NEWEST, BY_NUMBER = "ix_contacts_account_newest", "ix_submissions_contact_seq"
 CURSOR_PAGES = [
-    ("contacts, starting_after", contacts._ACCOUNT_KEYSET.older, ACCOUNT, "created_at<"),
-    ("contacts, ending_before", contacts._ACCOUNT_KEYSET.newer, ACCOUNT, "created_at>"),
-    ("submissions, starting_after", contacts._CONTACT_KEYSET.older, CONTACT, "created_at<"),
-    ("submissions, ending_before", contacts._CONTACT_KEYSET.newer, CONTACT, "created_at>"),
+    ("contacts, starting_after", contacts._ACCOUNT_KEYSET.older, ACCOUNT, NEWEST, "created_at<"),
+    ("contacts, ending_before", contacts._ACCOUNT_KEYSET.newer, ACCOUNT, NEWEST, "created_at>"),
+    ("submissions, starting_after", contacts._CONTACT_KEYSET.older, CONTACT, BY_NUMBER, "seq<"),
+    ("submissions, ending_before", contacts._CONTACT_KEYSET.newer, CONTACT, BY_NUMBER, "seq>"),
 ]
 FIRST_PAGES = [
-    ("contacts, first cursor page", contacts._ACCOUNT_KEYSET.first, ACCOUNT),
-    ("contacts, page 1", contacts._FIRST_PAGE, ACCOUNT),
-    ("submissions, first cursor page", contacts._CONTACT_KEYSET.first, CONTACT),
+    ("contacts, first cursor page", contacts._ACCOUNT_KEYSET.first, ACCOUNT, NEWEST),
+    ("contacts, page 1", contacts._FIRST_PAGE, ACCOUNT, NEWEST),
+    ("submissions, first cursor page", contacts._CONTACT_KEYSET.first, CONTACT, BY_NUMBER),
 ]
 
 
@@ -55,33 +57,33 @@ def plan(app, statement, params):
             connection.invalidate()  # the session settings and the prepared statement go with it
 
 
-def index_walk(lines):
-    """The index condition of the page's own walk (not of the cursor row's lookup), asserting it walks a
-    newest-first index and nothing is sorted."""
+def index_walk(lines, index):
+    """The index condition of the page's own walk (not of the cursor row's lookup), asserting it walks index
+    and nothing is sorted."""
     assert not any("TEMP B-TREE" in line or re.match(r"\s*(->\s*)?(Incremental )?Sort\b", line) for line in lines), lines
     if any(line.startswith(("SEARCH", "SCAN")) for line in lines):  # SQLite: the subqueries are listed apart
-        [walk] = [line for line in lines if line.startswith(("SEARCH", "SCAN")) and "_newest" in line]
-        assert re.match(r"SEARCH \w+ USING (COVERING )?INDEX ix_\w+_newest", walk), lines
+        [walk] = [line for line in lines if line.startswith(("SEARCH", "SCAN")) and index in line]
+        assert re.match(rf"SEARCH \w+ USING (COVERING )?INDEX {index}", walk), lines
         return walk.split("(", 1)[1].replace(" ", "")
     # PostgreSQL: the scans of the cursor row's lookup (InitPlans) are nested deeper than the page's own.
     scans = [(len(line) - len(line.lstrip(" ->")), i) for i, line in enumerate(lines) if " Scan" in line]
     _depth, walk = min(scans)
-    assert re.search(r"Index Scan( Backward)? using ix_\w+_newest", lines[walk]), lines
+    assert re.search(rf"Index Scan( Backward)? using {index}", lines[walk]), lines
     condition = lines[walk + 1]
     assert "Index Cond:" in condition, lines
     return re.sub(r"[()\s]|::\w+", "", condition.split("Index Cond:", 1)[1])
 
 
-@pytest.mark.parametrize("name, statement, params, bound", CURSOR_PAGES, ids=[p[0] for p in CURSOR_PAGES])
-def test_a_cursor_page_walks_the_index_from_the_cursor_row(app, name, statement, params, bound):
-    condition = index_walk(plan(app, statement, params))
+@pytest.mark.parametrize("name, statement, params, index, bound", CURSOR_PAGES, ids=[p[0] for p in CURSOR_PAGES])
+def test_a_cursor_page_walks_the_index_from_the_cursor_row(app, name, statement, params, index, bound):
+    condition = index_walk(plan(app, statement, params), index)
     assert bound in condition, condition  # SQLite shows <= as <; PostgreSQL shows <= $n
     assert "account_id" in condition or "contact_id" in condition, condition
 
 
-@pytest.mark.parametrize("name, statement, params", FIRST_PAGES, ids=[p[0] for p in FIRST_PAGES])
-def test_a_first_page_walks_the_index_from_the_newest(app, name, statement, params):
-    condition = index_walk(plan(app, statement, params))
+@pytest.mark.parametrize("name, statement, params, index", FIRST_PAGES, ids=[p[0] for p in FIRST_PAGES])
+def test_a_first_page_walks_the_index_from_the_newest(app, name, statement, params, index):
+    condition = index_walk(plan(app, statement, params), index)
     assert "account_id" in condition or "contact_id" in condition, condition
 
 
