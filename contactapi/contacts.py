@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import contact_counts, driver, search
 from .addresses import normalise_email
+from .contact_limits import fits, too_large
 from .database import read_connection, statement_reads, write_transaction
 from .deliveries import events
 from .extensions import db
@@ -112,7 +113,8 @@ def merge_patch(target, patch):
 
 
 def patch(account_id, contact_id, changes):
-    """Apply a merge patch; `email` may change to a valid unused address. Returns the whole contact."""
+    """Apply a merge patch; `email` may change to a valid unused address. Returns the whole contact;
+    ContactTooLarge when the patched contact would be past the limits (contact_limits.py), nothing changed."""
     new_email = normalise_email(changes["email"]) if "email" in changes else None
     try:
         with write_transaction() as session:
@@ -123,6 +125,8 @@ def patch(account_id, contact_id, changes):
             if email != row.email and _locked(session, account_id, email=email) is not None:
                 raise EmailTaken()
             fields = merge_patch(row.fields, {k: v for k, v in changes.items() if k != "email"})
+            if not fits(fields):
+                raise too_large()
             now = utcnow()
             session.execute(
                 update(contacts).where(contacts.c.id == contact_id).values(email=email, fields=fields, updated_at=now)

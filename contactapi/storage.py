@@ -26,7 +26,6 @@ database allows. This is the create path's hot loop (issue 14), hence the shape:
   Each is compiled once per database and run on the driver's cursor (driver.py): SQLAlchemy cannot cache
   an ON CONFLICT statement (compiling one costs milliseconds), and its execution layer costs more per
   statement than SQLite's own work. Never the ORM: no unit of work, no objects loaded."""
-import json
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -35,6 +34,7 @@ from sqlalchemy import bindparam, delete, literal_column, select, update
 
 from . import audience, contact_counts, driver
 from .addresses import normalise_email
+from .contact_limits import fits, too_large
 from .contacts import as_json
 from .database import dialect_module, write_connection
 from .deliveries import outbox
@@ -58,27 +58,6 @@ class Source:
         page = headers.get("Referer") or headers.get("Origin") or None
         user_agent = headers.get("User-Agent") or None
         return cls(page and page[:2048], user_agent and user_agent[:512])
-
-
-class ContactTooLarge(ValueError):
-    """The contact would hold more than MAX_CONTACT_BYTES of fields or more than MAX_CONTACT_FIELDS names."""
-
-    def __init__(self, max_bytes, max_fields):
-        super().__init__(f"A contact may hold at most {max_bytes // 1024} KiB in at most {max_fields} fields.")
-
-
-def stored_size(fields):
-    """How many bytes fields take as stored JSON."""
-    return len(json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
-def _fits(fields):
-    config = current_app.config
-    return len(fields) <= config["MAX_CONTACT_FIELDS"] and stored_size(fields) <= config["MAX_CONTACT_BYTES"]
-
-
-def _too_large():
-    return ContactTooLarge(current_app.config["MAX_CONTACT_BYTES"], current_app.config["MAX_CONTACT_FIELDS"])
 
 
 def _defaulted(table, given):
@@ -187,11 +166,11 @@ def _merged(contact, fields, keep_fields_when_full):
     """The existing contact's fields with fields merged in; None when they would not fit and the contact keeps
     its own (keep_fields_when_full), else ContactTooLarge."""
     merged = {**contact["fields"], **fields}
-    if _fits(merged):
+    if fits(merged):
         return merged
     if keep_fields_when_full:
         return None
-    raise _too_large()
+    raise too_large()
 
 
 def _update_existing(connection, params, overwrite, outgoing):
@@ -224,8 +203,8 @@ def upsert(account_id, email, fields, key_id, *, source=Source(), keep_fields_wh
     whatever then writes itself. On PostgreSQL, if_new({"id", "email"} of the contact, were it new) returns
     the deliveries a new contact causes that need nothing read first, queued in the first statement if it is
     new; `then` leaves them out for a new contact (notifications.SubmissionNotices). SQLite never calls it."""
-    if not _fits(fields):
-        raise _too_large()
+    if not fits(fields):
+        raise too_large()
     email = normalise_email(email)
     params = {
         "p_id": random_id("con_"), "p_account": account_id, "p_email": email, "p_fields": fields, "p_now": utcnow(),

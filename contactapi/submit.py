@@ -9,6 +9,7 @@ from flask import g
 
 from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
 from .addresses import normalise_email
+from .contact_limits import ContactTooLarge
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
 from .ids import random_id
@@ -194,7 +195,7 @@ def store(principal, email, fields, source, controls, client_ip=None, also=None)
     try:
         return storage.upsert(principal.account_id, email, fields, principal.key_id, source=source,
                               keep_fields_when_full=not principal.is_secret, then=then, if_new=notify.if_new)
-    except storage.ContactTooLarge as error:
+    except ContactTooLarge as error:
         raise SubmitError(413, str(error), "contact_too_large") from None
 
 

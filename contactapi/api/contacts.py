@@ -3,6 +3,7 @@ from flask import after_this_request, g, request
 
 from .. import contacts, cors, visitors
 from ..addresses import InvalidEmail
+from ..contact_limits import ContactTooLarge
 from ..errors import is_browser_form, json_error
 from ..pagination import InvalidPage, cursor_request, page_request
 from ..payloads import PayloadError, refuse_read_only, request_json
@@ -108,3 +109,8 @@ def list_submissions(contact_id):
 @bp.errorhandler(contacts.ContactNotFound)
 def contact_not_found(_error):
     return json_error(404, "No contact with that id.", "not_found")
+
+
+@bp.errorhandler(ContactTooLarge)
+def contact_too_large(error):
+    return json_error(413, str(error), "contact_too_large")

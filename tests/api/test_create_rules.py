@@ -87,6 +87,21 @@ def test_a_contact_over_the_cap_is_413_with_a_secret_key(make_app, secret_key):
             if len(k) == 1} == {"a": 1, "b": 2}
 
 
+def test_a_patch_that_would_grow_a_contact_over_the_cap_is_413_and_changes_nothing(make_app, secret_key):
+    """The cap holds after a merge patch too: fields a patch adds count, fields it removes free room."""
+    app = make_app(MAX_CONTACT_FIELDS=3, MAX_CONTACT_BYTES=200)
+    client, auth = app.test_client(), {"Authorization": f"Bearer {secret_key}"}
+    contact = client.post("/v1/contacts", json={"email": "a@example.com", "a": 1, "b": 2}, headers=auth).get_json()
+    url = f"/v1/contacts/{contact['id']}"
+    for too_much in ({"c": 3, "d": 4}, {"c": "x" * 200}):
+        response = client.patch(url, json=too_much, headers=auth)
+        assert response.status_code == 413 and response.get_json()["error"]["code"] == "contact_too_large"
+        assert {k: v for k, v in client.get(url, headers=auth).get_json().items() if len(k) == 1} == {"a": 1, "b": 2}
+    swapped = client.patch(url, json={"a": None, "c": 3, "d": 4}, headers=auth)  # one out, two in: three fields
+    assert swapped.status_code == 200
+    assert {k: v for k, v in client.get(url, headers=auth).get_json().items() if len(k) == 1} == {"b": 2, "c": 3, "d": 4}
+
+
 def test_growing_a_contact_with_a_publishable_key_answers_as_usual(make_app, make_key, secret_key):
     app = make_app(MAX_CONTACT_FIELDS=3)
     client, key = app.test_client(), make_key(kind="publishable", domains=["example.com"])
