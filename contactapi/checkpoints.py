@@ -9,15 +9,11 @@ that finds the log past CHECKPOINT_BYTES wakes its process's checkpoint thread, 
 checkpoint (it waits for no reader or writer, and none waits for it) on a connection of its own, with
 the GIL released while SQLite works.
 
-A commit looks at the log's size every LOOK_EVERY commits. SQLite rewinds a fully copied log without shrinking
-its file, so every connection sets journal_size_limit to LOG_SIZE_LIMIT (0): the commit that starts the log
-over truncates the file to its own pages, and the file's size is what the log took since then. Without it the
-file kept the largest size it ever reached, and once that was past the mark each process woke its thread every
-LOOK_EVERY of its commits: in one process 187 checkpoints for 6,000 upserts instead of 65, and 240 µs of CPU an
-upsert instead of 222 (`python -m bench.checkpoint_cost`). The log's index (the -shm file) says exactly how
-many pages wait, but never open that file here: closing any descriptor of it drops every POSIX lock this
-process's SQLite connections hold on it, and another connection may then truncate it under their mapping (a
-SIGBUS, seen in the test suite; SQLite's "How To Corrupt Your Database Files", 2.2)."""
+The log's size is only a hint: SQLite rewinds a fully copied log without shrinking its file, so once the file
+has grown past the mark every LOOK_EVERY-th commit of a process wakes its thread. The log's index (the -shm
+file) says exactly how many pages wait, but never open that file here: closing any descriptor of it drops
+every POSIX lock this process's SQLite connections hold on it, and another connection may then truncate it
+under their mapping (a SIGBUS, seen in the test suite; SQLite's "How To Corrupt Your Database Files", 2.2)."""
 import logging
 import os
 import threading
@@ -25,7 +21,6 @@ import threading
 log = logging.getLogger(__name__)
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # about SQLite's default of 1,000 pages
 SAFETY_NET_PAGES = 16_000  # SQLite's own checkpoint after this many pages (64 MB), whatever happens here
-LOG_SIZE_LIMIT = 0  # journal_size_limit: a log started over is truncated to its first commit's pages
 LOOK_EVERY = 32  # commits between two looks at the log's size (a stat)
 _EXTENSION = "contactapi.sqlite_checkpoints"
 
@@ -59,19 +54,15 @@ class _Checkpointer:
             wake.wait()
             wake.clear()
             try:
-                self.checkpoint()
+                with self.engine.connect() as connection:
+                    # Most of the log is copied while writers go on; what they wrote meanwhile is copied in
+                    # their turn, so the log ends fully copied and the next writer starts it over (SQLite
+                    # rewinds a log only when no frame of it is left to copy).
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                    with self.writer_turn():
+                        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
             except Exception:  # the next commit past the mark tries again
                 log.exception("SQLite checkpoint failed")
-
-    def checkpoint(self):
-        """Copy the log back into the database file, so that the next writer starts it over."""
-        with self.engine.connect() as connection:
-            # Most of the log is copied while writers go on; what they wrote meanwhile is copied in their
-            # turn, so the log ends fully copied and the next writer starts it over (SQLite rewinds a log
-            # only when no frame of it is left to copy).
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-            with self.writer_turn():
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def register(app, engine, database_path, writer_turn):

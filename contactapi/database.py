@@ -74,7 +74,6 @@ def configure_engine(app, engine, busy_timeout):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoints.SAFETY_NET_PAGES}")  # see checkpoints.py
-        cursor.execute(f"PRAGMA journal_size_limit={checkpoints.LOG_SIZE_LIMIT}")  # see checkpoints.py
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()

@@ -41,31 +41,8 @@ def test_the_log_is_copied_back_and_started_over_by_the_checkpoint_thread(own_sq
         time.sleep(0.001)  # room for the checkpoint thread, as between real requests
     # 300 contacts write about 25 MB of log: without the thread it would only grow (up to the safety net).
     # With it the log restarts every few posts; the bound leaves room for a thread the machine starves for a
-    # while.
+    # while (the file keeps the largest size it reached).
     assert os.path.getsize(f"{path}-wal") < 8 * 1024 * 1024
     with app.app_context():
         assert db.session.execute(db.text("SELECT count(*) FROM contacts")).scalar() == 300
-        db.session.remove()
-
-
-def test_a_log_started_over_shrinks_so_its_size_says_what_it_holds(own_sqlite_app, monkeypatch):
-    app, path, raw = own_sqlite_app
-    monkeypatch.setattr(checkpoints, "LOOK_EVERY", 10**9)  # no thread: this test checkpoints by itself
-    client = app.test_client()
-
-    def post(n):
-        answer = client.post("/v1/contacts", json={"email": f"s{n}@example.com", "note": "x" * 500},
-                             headers={"Authorization": f"Bearer {raw}"})
-        assert answer.status_code == 201
-
-    for n in range(100):
-        post(n)
-    assert os.path.getsize(f"{path}-wal") > 1024 * 1024
-    app.extensions[checkpoints._EXTENSION].checkpoint()
-    post(100)  # the first commit after a full checkpoint starts the log over
-    # SQLite's default keeps the file at the largest size it reached; here it holds that one commit's pages.
-    assert os.path.getsize(f"{path}-wal") < 128 * 1024
-    with app.app_context():
-        assert db.session.execute(db.text("PRAGMA journal_size_limit")).scalar() == checkpoints.LOG_SIZE_LIMIT
-        assert db.session.execute(db.text("SELECT count(*) FROM contacts")).scalar() == 101
         db.session.remove()
