@@ -10,10 +10,13 @@ checkpoint (it waits for no reader or writer, and none waits for it) on a connec
 the GIL released while SQLite works.
 
 The log's size is only a hint: SQLite rewinds a fully copied log without shrinking its file, so once the file
-has grown past the mark every LOOK_EVERY-th commit of a process wakes its thread. The log's index (the -shm
-file) says exactly how many pages wait, but never open that file here: closing any descriptor of it drops
-every POSIX lock this process's SQLite connections hold on it, and another connection may then truncate it
-under their mapping (a SIGBUS, seen in the test suite; SQLite's "How To Corrupt Your Database Files", 2.2)."""
+has grown past the mark every LOOK_EVERY-th commit of a process wakes its thread. PRAGMA journal_size_limit=0
+would make the size exact (the commit that starts the log over truncates it): in one process that cut the
+checkpoints by two thirds and an upsert's CPU by 7 %, but under gunicorn it did not pay (bench/RESULTS.md). The
+log's index (the -shm file) says exactly how many pages wait, but never open that file here: closing any
+descriptor of it drops every POSIX lock this process's SQLite connections hold on it, and another connection
+may then truncate it under their mapping (a SIGBUS, seen in the test suite; SQLite's "How To Corrupt Your
+Database Files", 2.2)."""
 import logging
 import os
 import threading
