@@ -70,10 +70,10 @@ def compare(runs, names):
             pairs = [(base[title][scenario], other[title][scenario]) for base, other in zip(base_runs, other_runs)]
             print(f"{title}, {scenario}:")
             for label, index in ((names[0], 0), (names[1], 1)):
-                cpu = [pair[index][1] for pair in pairs]
                 ratios = [pair[index][0] for pair in pairs if pair[index][0] is not None]
-                print("  " + (_summary(f"{label} ×", ratios, "{:.3f}") + "; " if ratios else f"  {label} ")
-                      + _summary("server CPU ms", cpu, "{:.2f}"))
+                parts = [_summary("× baseline", ratios, "{:.3f}")] if ratios else []
+                parts.append(_summary("server CPU ms", [pair[index][1] for pair in pairs], "{:.2f}"))
+                print(f"  {label}: " + "; ".join(parts))
             cpu_changes = [_change(other[1], base[1]) for base, other in pairs]
             line = f"  {names[1]} against {names[0]}: server CPU {statistics.median(cpu_changes):+.1f} % " \
                    f"({min(cpu_changes):+.1f} to {max(cpu_changes):+.1f})"
