@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from types import SimpleNamespace
 
@@ -91,7 +91,24 @@ class _HeaderClasses(HeaderRegistry):
         return self._built[name]
 
 
-_POLICY = SMTP.clone(header_factory=_HeaderClasses())
+class _Policy(EmailPolicy):
+    """SMTP's policy, except that the List-Unsubscribe headers are written on one line as they are.
+
+    RFC 2369 lets List-Unsubscribe fold only at whitespace, and a URI has none: folded to 78 characters it
+    became RFC 2047 encoded-words, which mail clients do not read as a URI, so their one-click unsubscribe
+    (RFC 8058) never showed. RFC 5322 allows 998 characters on a line."""
+
+    URI_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post"})
+
+    def _fold(self, name, value, refold_binary=False):
+        text = str(value)
+        if (name.lower() in self.URI_HEADERS and text.isascii() and "\r" not in text and "\n" not in text
+                and len(name) + len(text) + 2 <= 998):
+            return f"{name}: {text}{self.linesep}"
+        return super()._fold(name, value, refold_binary)
+
+
+_POLICY = _Policy(linesep="\r\n", header_factory=_HeaderClasses())  # email.policy.SMTP's settings
 
 
 def compose(message, sender):

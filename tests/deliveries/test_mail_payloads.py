@@ -76,6 +76,22 @@ def test_a_notification_is_stored_unrendered_and_rendered_when_sent(mail_app, ma
     assert "&lt;b&gt;Hi&lt;/b&gt;" in html and "<b>Hi</b>" not in html and f'href="{unsubscribe}"' in html
 
 
+def test_list_unsubscribe_goes_out_as_a_uri_on_one_line(mail_app, make_key):
+    """Mail clients offer one-click unsubscribe only for a <URI> they can read as sent: not encoded-words."""
+    key = make_key("owner@example.com", kind="secret", notify=True)
+    answer = mail_app.test_client().post("/v1/contacts", json={"email": "ada@example.com"},
+                                         headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 201
+    [stored] = deliveries_of(mail_app)
+    with mail_app.app_context():
+        unsubscribe = notifications.unsubscribe_url(stored["payload"]["context"]["key_id"])
+    settle(mail_app)
+    [raw] = mail_app.inbox.raw
+    assert len(unsubscribe) > 78  # long enough that folding would have split it
+    assert f"\r\nList-Unsubscribe: <{unsubscribe}>\r\n".encode() in raw
+    assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+
+
 def test_a_sealed_mail_shows_only_its_address_and_subject(down_mail_app, caplog):
     client = down_mail_app.test_client()
     assert client.post("/", json={"email": "new@example.com", "requestType": "generateKey"}).status_code == 200
