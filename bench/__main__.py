@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from . import checks, report, seed
 from .deliveries import MailSink
 from .load import Measurement, run_wrk
-from .scenarios import app_scenarios, bare_scenarios, write_ids_file
+from .scenarios import app_scenarios, bare_scenarios, floor_scenario, write_ids_file
 from .servers import gunicorn
 
 HIGH_LIMIT = "1000000/minute"
@@ -145,16 +145,20 @@ def bench_database(title, url, options):
            "RATELIMIT_PUBLIC_IP": HIGH_LIMIT, "RATELIMIT_PUBLIC_KEY": HIGH_LIMIT, "RATELIMIT_SECRET_KEY": HIGH_LIMIT,
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "BASE_URL": "http://127.0.0.1"}
     with gunicorn("bench.bare_app:app", free_port(), env, log) as bare, \
+            gunicorn("bench.floor_app:app", free_port(), env, log) as floor, \
             gunicorn("wsgi:app", free_port(), env, log) as server:
         baselines = dict(zip(("GET", "POST"), bare_scenarios()))
         scenarios = [scenario for scenario in app_scenarios(app, accounts, options.sizes, postgres=postgres)
                      if not options.only or any(text in scenario.name for text in options.only)]
-        runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + [(server, s) for s in scenarios],
+        # The floor is measured whenever a write is: the ceiling the write targets are read against.
+        floors = [floor_scenario()] if any(scenario.baseline == "POST" for scenario in scenarios) else []
+        runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + [(floor, s) for s in floors]
+                                     + [(server, s) for s in scenarios],
                                      options, workdir, outbox=None if _drains_nothing() else (app, sink))
         rss = server.peak_worker_rss_mib()
     smtp.stop()
     rows = [(scenario, Measurement(runs[scenario.name]), 1.0, None, "baseline") for scenario in baselines.values()]
-    for scenario in scenarios:
+    for scenario in floors + scenarios:
         measurement = Measurement(runs[scenario.name])
         ratio = None
         if scenario.connections > 1:

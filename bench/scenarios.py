@@ -66,6 +66,13 @@ def bare_scenarios():
     ]
 
 
+def floor_scenario():
+    """The floor app's POST (floor_app.py): one durable upsert and nothing else, compared with the bare POST."""
+    return Scenario("floor POST (one upsert, no key: floor_app.py)", "post_json.lua",
+                    lambda run: {"BENCH_PATH": "/floor", "BENCH_TAG": f"floor{run}"}, "POST",
+                    check=lambda result, run, emails: _answered(result))
+
+
 def _answered(result):
     return f"{checks.check_answers(result)} answered, all 2xx"
 
