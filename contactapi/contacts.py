@@ -1,7 +1,7 @@
 """Contacts: read, merge-patch, delete, newest-first pages, and the submissions kept (the upsert that
 writes them is storage.py's)."""
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import contact_counts, driver, search
@@ -153,15 +153,17 @@ def remove(account_id, contact_id):
 
 
 def conditions(account_id, query="", confirmed=None):
-    """WHERE conditions for the account's contacts, those with a submission matching query if one is given,
-    and only the confirmed (True) or not confirmed (False) ones if confirmed is not None (double opt-in)."""
+    """WHERE conditions for the account's contacts, those whose address holds every term of query or with a
+    submission matching it if one is given (a contact's address may have changed since it last posted, and its
+    submissions may have been deleted), and only the confirmed (True) or not confirmed (False) ones if
+    confirmed is not None (double opt-in)."""
     where = [contacts.c.account_id == account_id]
     if confirmed is not None:
         where.append(contacts.c.confirmed_at.is_not(None) if confirmed else contacts.c.confirmed_at.is_(None))
     matches = search.matching_submissions(account_id, query)
     if matches is not None:
-        where.append(contacts.c.id.in_(
-            select(submissions.c.contact_id).where(submissions.c.id.in_(select(matches.c.submission_id)))))
+        where.append(or_(search.address_matches(contacts.c.email, query), contacts.c.id.in_(
+            select(submissions.c.contact_id).where(submissions.c.id.in_(select(matches.c.submission_id))))))
     return where
 
 

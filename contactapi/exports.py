@@ -34,6 +34,7 @@ class Export:
     cells: Callable  # record → a flat {column: value} for CSV
     fixed_columns: tuple
     field_names: object  # a SELECT of the distinct field names of the same rows
+    field_column: Callable = str  # a field's name → its CSV column
 
 
 def neutralise(cell):
@@ -70,8 +71,22 @@ def _submission_record(row):
             "created_at": contacts_module.timestamp(row.created_at), "fields": row.fields}
 
 
+# The submissions CSV's first columns: the submission's own facts, and the address (its "email" field).
+_SUBMISSION_COLUMNS = ("id", "contact_id", "email", "key_id", "page", "user_agent", "read", "created_at")
+_FIELD_PREFIX = "field:"
+
+
+def _submission_field_column(name):
+    """A submitted field's CSV column: its name, unless that names one of the submission's own facts (a visitor
+    may well send "page" or "read"), then prefixed, so neither hides the other. Names already starting with
+    the prefix are prefixed too, so no two fields share a column."""
+    clashes = name != "email" and name in _SUBMISSION_COLUMNS
+    return _FIELD_PREFIX + name if clashes or name.startswith(_FIELD_PREFIX) else name
+
+
 def _submission_cells(record):
-    return {**record["fields"], **{name: value for name, value in record.items() if name != "fields"}}
+    fields = {_submission_field_column(name): value for name, value in record["fields"].items()}
+    return {**fields, **{name: value for name, value in record.items() if name != "fields"}}
 
 
 def submissions_export(account_id, inbox_filter):
@@ -80,8 +95,7 @@ def submissions_export(account_id, inbox_filter):
     where = inbox_filter.conditions(account_id)
     return Export("submissions", select(table).where(*where).order_by(*SUBMISSIONS_NEWEST_FIRST),
                   _submission_record, _submission_cells,
-                  ("id", "contact_id", "email", "key_id", "page", "user_agent", "read", "created_at"),
-                  _field_names(table, where))
+                  _SUBMISSION_COLUMNS, _field_names(table, where), _submission_field_column)
 
 
 def _records(connection, export):
@@ -99,7 +113,8 @@ def _flushed(out):
 
 
 def _csv_lines(connection, export):
-    names = sorted(set(connection.execute(export.field_names).scalars()) - set(export.fixed_columns))
+    names = sorted({export.field_column(name) for name in connection.execute(export.field_names).scalars()}
+                   - set(export.fixed_columns))
     columns = list(export.fixed_columns) + names
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)

@@ -81,7 +81,7 @@ class InboxFilter:
             where.append(submissions.c.key_id == self.key_id)
         if self.since:
             where.append(submissions.c.created_at >= datetime.combine(self.since, time()))
-        if self.until:
+        if self.until and self.until < date.max:  # every submission is before the end of the last day there is
             where.append(submissions.c.created_at < datetime.combine(self.until + timedelta(days=1), time()))
         if self.state:
             where.append(submissions.c.read_at.is_(None) if self.state == "unread" else submissions.c.read_at.isnot(None))

@@ -35,8 +35,17 @@ def managed_by_models(name, type_, parent_names):
 
 
 def terms_of(query):
-    """The lower-case words of a query (at most MAX_TERMS); quotes and operators are plain text here."""
-    return [term for term in re.split(r"\s+", query.strip().lower()) if term][:MAX_TERMS]
+    """The lower-case words of a query (at most MAX_TERMS); quotes and operators are plain text here.
+    A NUL separates words: no stored text holds one, FTS5 cannot parse it and PostgreSQL refuses it."""
+    return [term for term in re.split(r"[\s\x00]+", query.strip().lower()) if term][:MAX_TERMS]
+
+
+def address_matches(column, query):
+    """A condition on an address column: it holds every term of query; None when the query has no terms."""
+    terms = terms_of(query or "")
+    if not terms:
+        return None
+    return and_(*(column.like(_like(term), escape="\\") for term in terms))
 
 
 def _like(term):

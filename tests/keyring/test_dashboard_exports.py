@@ -93,6 +93,18 @@ def test_submissions_export_is_filtered_like_the_inbox(owner, post):
     assert owner.get("/dashboard/inbox/export/xml").status_code == 404
 
 
+def test_submitted_fields_named_like_a_submissions_own_columns_keep_their_values(owner, post):
+    post({"email": "ada@example.com", "page": "pricing", "read": "yes please", "field:page": "p2"},
+         Referer="https://site.example/contact")
+    text = owner.get("/dashboard/inbox/export/csv").get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(text)))
+    assert header == ["id", "contact_id", "email", "key_id", "page", "user_agent", "read", "created_at",
+                      "field:field:page", "field:page", "field:read"]
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["page"] == "https://site.example/contact" and row["read"] == "false"
+    assert row["field:page"] == "pricing" and row["field:read"] == "yes please" and row["field:field:page"] == "p2"
+
+
 def test_cli_streams_submissions_and_ndjson(runner, post):
     post({"email": "ada@example.com", "message": "hi"})
     result = runner.invoke(args=["contacts", "export", "--email", "owner@example.com", "--format", "ndjson",

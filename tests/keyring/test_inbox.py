@@ -102,6 +102,9 @@ def test_filters_by_key_days_and_state(owner, client, app, named_key):
     bad = owner.get("/dashboard/inbox?since=2026-02-01&until=2026-01-01")
     assert bad.status_code == 400 and "must not be after" in bad.get_data(as_text=True)
     assert owner.get("/dashboard/inbox?state=maybe").status_code == 400
+    assert senders_on(owner.get("/dashboard/inbox?until=9999-12-31")) == ["new@example.com", "old@example.com"]
+    assert senders_on(owner.get("/dashboard/inbox?since=0001-01-01&until=2026-01-10")) == ["old@example.com"]
+    assert len(owner.get("/dashboard/inbox/export/json?until=9999-12-31").get_json()) == 2
 
 
 def test_search_is_partial_case_insensitive_ranked_and_private(owner, client, app, named_key, make_key):
