@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
+from . import sealed
 from .database import insert_statement, write_connection
 from .digests import keyed_digest
 from .ids import random_id
@@ -31,6 +32,7 @@ RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # longer than gunicorn's 30 s worker timeout
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = ("Content-Type", "Location")
+SEALED_BODY = "sealed:"  # the stored body that follows is sealed (sealed.py); a JSON answer never starts so
 
 requests = IdempotentRequest.__table__
 
@@ -107,7 +109,7 @@ def begin(account_id, key_id, idempotency_key, request_fingerprint):
         if row.fingerprint != request_fingerprint:
             raise key_reused()
         if row.state == "complete":
-            return StoredAnswer(row.status, row.headers or {}, row.body or "")
+            return StoredAnswer(row.status, row.headers or {}, _opened(row.body or ""))
         if row.locked_until > now:
             raise key_in_use()
         # The worker that held the key is gone (its lease lapsed): this retry does the work.
@@ -116,12 +118,21 @@ def begin(account_id, key_id, idempotency_key, request_fingerprint):
         return Claim(row.id, token)
 
 
-def complete(claim, status, headers, body):
-    """Store the answer for replays. A claim taken over meanwhile is not overwritten (the row names its holder)."""
+def complete(claim, status, headers, body, holds_secret=False):
+    """Store the answer for replays. A claim taken over meanwhile is not overwritten (the row names its holder).
+
+    holds_secret: the answer shows a secret once (a webhook's signing secret), so it is stored sealed: the
+    replay must give it again, but the table must not keep it readable (webhook secrets are sealed too)."""
+    stored = SEALED_BODY + sealed.seal(body) if holds_secret else body
     with write_connection() as connection:
         connection.execute(update(requests).where(requests.c.id == claim.row_id, requests.c.claim == claim.token)
                            .values(state="complete", claim=None, locked_until=None, status=status,
-                                   headers=headers, body=body))
+                                   headers=headers, body=stored))
+
+
+def _opened(body):
+    """A stored answer's body as it was given (sealed.Unreadable if SECRET_KEY changed without fallbacks)."""
+    return sealed.unseal(body[len(SEALED_BODY):]) if body.startswith(SEALED_BODY) else body
 
 
 def release(claim):

@@ -34,6 +34,11 @@ def _replay(answer):
     return response
 
 
+def answer_holds_secret():
+    """Said by a view whose answer shows a secret once: if it is kept for replays, it is kept sealed."""
+    g.idempotent_answer_holds_secret = True
+
+
 def idempotent(view):
     """Honour Idempotency-Key: do the work once per key and API key, replay its answer for 24 hours."""
 
@@ -64,7 +69,8 @@ def idempotent(view):
         if response.status_code < 400 and not response.is_streamed:
             headers = {name: response.headers[name] for name in idempotency.REPLAYED_HEADERS
                        if name in response.headers}
-            idempotency.complete(outcome, response.status_code, headers, response.get_data(as_text=True))
+            idempotency.complete(outcome, response.status_code, headers, response.get_data(as_text=True),
+                                 holds_secret=g.get("idempotent_answer_holds_secret", False))
         else:  # refused or failed: nothing was done, so the key stays free for a corrected retry
             idempotency.release(outcome)
         return response

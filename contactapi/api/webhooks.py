@@ -7,18 +7,26 @@ from ..pagination import InvalidPage, cursor_request
 from ..payloads import PayloadError, request_json
 from . import bp
 from .auth import secret_key_required
+from .idempotency import answer_holds_secret, idempotent
 
 
 def _body():
     return request_json(request)
 
 
+def _showing_secret(webhook, secret):
+    """The webhook with its signing secret: the only answer that shows it (a replay of it is stored sealed)."""
+    answer_holds_secret()
+    return {**endpoints.as_json(webhook), "secret": secret}
+
+
 @bp.post("/webhooks")
 @secret_key_required
+@idempotent
 def create_webhook():
     body = _body()
     webhook, secret = endpoints.create(g.principal.account_id, **endpoints.new_webhook_fields(body))
-    return {**endpoints.as_json(webhook), "secret": secret}, 201
+    return _showing_secret(webhook, secret), 201
 
 
 @bp.get("/webhooks")
@@ -35,12 +43,14 @@ def get_webhook(webhook_id):
 
 @bp.patch("/webhooks/<webhook_id>")
 @secret_key_required
+@idempotent
 def update_webhook(webhook_id):
     return endpoints.as_json(endpoints.update(g.principal.account_id, webhook_id, _body()))
 
 
 @bp.delete("/webhooks/<webhook_id>")
 @secret_key_required
+@idempotent
 def delete_webhook(webhook_id):
     endpoints.delete(g.principal.account_id, webhook_id)
     return {"id": webhook_id, "deleted": True}
@@ -48,9 +58,10 @@ def delete_webhook(webhook_id):
 
 @bp.post("/webhooks/<webhook_id>/rotate-secret")
 @secret_key_required
+@idempotent
 def rotate_webhook_secret(webhook_id):
     webhook, secret = endpoints.rotate_secret(g.principal.account_id, webhook_id)
-    return {**endpoints.as_json(webhook), "secret": secret}
+    return _showing_secret(webhook, secret)
 
 
 @bp.get("/webhooks/<webhook_id>/deliveries")
@@ -65,6 +76,7 @@ def list_webhook_deliveries(webhook_id):
 
 @bp.post("/webhooks/<webhook_id>/deliveries/<delivery_id>/retry")
 @secret_key_required
+@idempotent
 def retry_webhook_delivery(webhook_id, delivery_id):
     return endpoints.retry(g.principal.account_id, webhook_id, delivery_id)
 

@@ -13,17 +13,21 @@ def _serializer(salt):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def confirm_url(account_id, contact_id):
-    token = _serializer(CONFIRM_SALT).dumps({"a": account_id, "c": contact_id})
+def confirm_url(account_id, contact_id, address_digest):
+    """The double opt-in link mailed to one address (named by its digest, people.address_digest): it confirms
+    the contact only while the contact still holds that address."""
+    token = _serializer(CONFIRM_SALT).dumps({"a": account_id, "c": contact_id, "d": address_digest})
     return f"{current_app.config['BASE_URL']}/confirm/{token}"
 
 
 def contact_to_confirm(token):
-    """(account id, contact id) a confirmation token names, or None when it is not ours or too old."""
+    """(account id, contact id, address digest) a confirmation token names, or None when it is not ours or
+    too old. The digest is None for a link mailed before links named their address."""
     try:
         named = _serializer(CONFIRM_SALT).loads(token, max_age=CONFIRM_MAX_AGE)
-        return int(named["a"]), str(named["c"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+        digest = named.get("d")
+        return int(named["a"]), str(named["c"]), None if digest is None else str(digest)
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
 
 

@@ -57,7 +57,7 @@ def _autoresponse(connection, principal, settings, contact, fields, client_ip):
     limits.record(connection, principal.account_id, digest, client, now)
     confirm = None
     if settings.double_opt_in and contact.get("confirmed_at") is None:
-        confirm = links.confirm_url(principal.account_id, contact["id"])
+        confirm = links.confirm_url(principal.account_id, contact["id"], digest)
     stop = links.stop_url(principal.account_id, digest)
     headers = {"Reply-To": principal.owner_email, "List-Unsubscribe": f"<{stop}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Auto-Submitted": "auto-replied"}

@@ -7,7 +7,7 @@ import time
 
 from flask import current_app
 
-from .. import contact_counts, search_index
+from .. import contact_counts, sealed, search_index
 from . import mail, outbox, safe_http, traffic as requests_served, webhooks
 
 log = logging.getLogger(__name__)
@@ -16,12 +16,32 @@ _EMBEDDED = "contactapi.delivery_workers"  # app.extensions key: this process's 
 HOUSEKEEPING_MAX_LAG = 5.0  # seconds: how long _keep_house waits for a pause in the requests, at most
 
 
+UNREADABLE = ("a sealed secret of this delivery cannot be opened: SECRET_KEY was changed without the old key "
+              "in SECRET_KEY_FALLBACKS. Add the old key to SECRET_KEY_FALLBACKS, then retry the delivery")
+
+
+def _send(sender, claimed):
+    """sender.send(claimed), any other exception than DeliveryFailed turned into one, so that every attempt
+    ends on the retry schedule (DELIVERY_RETRY_SCHEDULE) with its error recorded: left to the lease, a
+    broken delivery came back at every lease expiry, for ever, with no last_error."""
+    try:
+        return sender.send(claimed)
+    except outbox.DeliveryFailed:
+        raise
+    except sealed.Unreadable:  # no retry opens it: only the operator can, by restoring the old key
+        raise outbox.DeliveryFailed(UNREADABLE, permanent=True) from None
+    except Exception as error:  # a bug, or what a sender did not foresee: logged with its traceback once
+        log.exception("Delivery %s raised an unexpected error", claimed.id)
+        # The type and the message only (never the payload, nor a traceback's local values).
+        raise outbox.DeliveryFailed(f"unexpected error: {type(error).__name__}: {error}"[:300]) from None
+
+
 def attempt(claimed, results):
     """Send one claimed delivery and add what happened to results (delivered, retry later, or failed)."""
     sender = SENDERS[claimed.kind]
     started = time.monotonic()
     try:
-        status = sender.send(claimed)
+        status = _send(sender, claimed)
     except outbox.DeliveryFailed as failure:
         elapsed = int((time.monotonic() - started) * 1000)
         delay = results.add_failure(claimed, failure, elapsed)
@@ -63,7 +83,7 @@ def run_once(stop=None, traffic=None):
                 continue
             try:
                 attempt(delivery, results)
-            except Exception:  # a bug in one delivery must not stop the worker; its lease brings it back
+            except Exception:  # a bug in the worker's own bookkeeping must not stop it; the lease brings it back
                 log.exception("Delivery %s broke its worker's attempt; it is retried when its lease ends",
                               delivery.id)
     finally:

@@ -17,7 +17,10 @@ def _confirm_page(token, press):
     named = links.contact_to_confirm(token)
     contact = None
     if named is not None:
-        contact = (confirmation.confirm if press else confirmation.pending_or_done)(*named)
+        try:
+            contact = (confirmation.confirm if press else confirmation.pending_or_done)(*named)
+        except confirmation.LinkNoLongerApplies:
+            return render_template("visitor/confirm_contact.html", contact=None, no_longer_applies=True), 410
     if contact is None:
         return render_template("visitor/confirm_contact.html", contact=None), 404
     return render_template("visitor/confirm_contact.html", contact=contact, done=press)

@@ -209,3 +209,68 @@ def test_a_form_body_with_a_key_is_read_intact_and_replayed(app, client, make_ke
     assert first.status_code == 201 and first.get_json()["message"] == "hello"
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
     assert stored_counts(app)[:2] == (1, 1)
+
+
+def _webhook_rows(app):
+    """{id: (url, events, status)} of every stored webhook, and the stored idempotent answers' bodies."""
+    from contactapi.deliveries.models import Webhook
+    with app.app_context():
+        hooks = {w.id: (w.url, w.events, w.status) for w in db.session.scalars(select(Webhook))}
+        bodies = list(db.session.scalars(select(IdempotentRequest.body)))
+        db.session.remove()
+    return hooks, bodies
+
+
+def test_a_retried_webhook_create_makes_one_webhook_and_each_event_goes_once(make_app, make_key, start_receiver):
+    from tests.deliveries.helpers import deliveries_of
+    from tests.smtp import settle
+    app = make_app(WEBHOOK_ALLOW_HTTP=True, WEBHOOK_ALLOW_PRIVATE=True)
+    client, auth = app.test_client(), {"Authorization": f"Bearer {make_key()}"}
+    receiver = start_receiver()
+    body = {"url": receiver.url, "events": ["contact.created"]}
+    first = client.post("/v1/webhooks", json=body, headers=keyed(auth, "hook-1"))
+    again = client.post("/v1/webhooks", json=body, headers=keyed(auth, "hook-1"))
+    assert first.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()  # the secret too: the retry lost the first answer
+    hooks, [stored] = _webhook_rows(app)
+    assert list(hooks) == [first.get_json()["id"]]
+    assert first.get_json()["secret"] not in stored  # the answer is kept sealed, never the secret in the clear
+    client.post("/v1/contacts", json={"email": "a@example.com"}, headers=auth)
+    settle(app)
+    assert len(receiver.requests) == 1 and len(deliveries_of(app)) == 1
+    # Another API key of the account with the same Idempotency-Key does its own work (keys are per API key).
+    other = client.post("/v1/webhooks", json=body, headers=keyed({"Authorization": f"Bearer {make_key()}"}, "hook-1"))
+    assert other.status_code == 201 and "Idempotent-Replayed" not in other.headers
+    assert other.get_json()["secret"] != first.get_json()["secret"]
+
+
+def test_webhook_patch_rotate_retry_and_delete_replay_without_a_second_write(app, client, auth):
+    from contactapi import sealed
+    from contactapi.deliveries.models import Webhook
+    hook = client.post("/v1/webhooks", json={"url": "https://hooks.example.com/in", "events": ["contact.created"]},
+                       headers=auth).get_json()
+    url = f"/v1/webhooks/{hook['id']}"
+    rotated = client.post(f"{url}/rotate-secret", headers=keyed(auth, "rotate-1"))
+    again = client.post(f"{url}/rotate-secret", headers=keyed(auth, "rotate-1"))
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == rotated.get_json()
+    with app.app_context():  # rotated once: the new secret signs, the creation's is the previous one
+        row = db.session.get(Webhook, hook["id"])
+        assert sealed.unseal(row.secret) == rotated.get_json()["secret"]
+        assert sealed.unseal(row.previous_secret) == hook["secret"]
+        db.session.remove()
+    assert all(rotated.get_json()["secret"] not in body for body in _webhook_rows(app)[1])
+    patched = client.patch(url, json={"description": "CRM"}, headers=keyed(auth, "patch-1"))
+    client.patch(url, json={"description": "later"}, headers=auth)
+    replayed = client.patch(url, json={"description": "CRM"}, headers=keyed(auth, "patch-1"))
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.get_json() == patched.get_json()
+    assert "secret" not in patched.get_json()
+    assert client.get(url, headers=auth).get_json()["description"] == "later"  # the replay wrote nothing
+    client.post("/v1/contacts", json={"email": "a@example.com"}, headers=auth)
+    [delivery] = client.get(f"{url}/deliveries", headers=auth).get_json()["data"]
+    retry = f"{url}/deliveries/{delivery['id']}/retry"
+    queued = client.post(retry, headers=keyed(auth, "retry-1"))
+    assert queued.status_code == 200 and client.post(retry, headers=keyed(auth, "retry-1")).get_json() == queued.get_json()
+    deleted = client.delete(url, headers=keyed(auth, "delete-1"))
+    assert client.delete(url, headers=keyed(auth, "delete-1")).get_json() == deleted.get_json() == {
+        "id": hook["id"], "deleted": True}
+    assert _webhook_rows(app)[0] == {}

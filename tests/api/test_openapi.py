@@ -67,6 +67,26 @@ def test_every_v1_route_and_form_door_is_documented(app, document):
     assert routes == {(path, method) for path, method, _ in operations(document)}
 
 
+def _honours_idempotency_key(view):
+    """Whether the view, under its other decorators, is wrapped by api/idempotency.py's @idempotent."""
+    while view is not None:
+        if view.__code__.co_qualname == "idempotent.<locals>.wrapper":
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def test_idempotency_key_is_documented_exactly_where_the_code_honours_it(app, document):
+    honoured = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/v1/") and _honours_idempotency_key(app.view_functions[rule.endpoint]):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            honoured |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path, method) for path, method, operation in operations(document)
+                  if {"$ref": "#/components/parameters/IdempotencyKey"} in operation.get("parameters", [])}
+    assert ("/v1/webhooks", "post") in honoured and honoured == documented
+
+
 def test_every_operation_has_summary_id_tag_and_examples(document):
     ids = [operation["operationId"] for _, _, operation in operations(document)]
     assert len(ids) == len(set(ids))

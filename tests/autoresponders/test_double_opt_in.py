@@ -4,6 +4,8 @@ import csv
 import io
 import json
 
+from contactapi import accounts
+from contactapi.autoresponders import links
 from contactapi.deliveries.models import Delivery
 from tests.autoresponders.conftest import confirm_path, mail_to, submit
 from tests.deliveries.helpers import deliveries_of
@@ -81,3 +83,41 @@ def test_without_double_opt_in_the_autoresponse_has_no_link(ar_app, make_respond
     submit(ar_app, responder.raw, email="ada@example.com")
     [mail] = mail_to(ar_app, "ada@example.com")
     assert "/confirm/" not in Inbox.text_of(mail)
+
+
+def test_a_link_confirms_only_the_address_it_was_mailed_to(ar_app, make_responder, make_key):
+    responder = make_responder(double_opt_in=True)
+    api = _api(ar_app, make_key("owner@example.com"))
+    assert submit(ar_app, responder.raw, email="ada@example.com").status_code == 201
+    path = confirm_path(mail_to(ar_app, "ada@example.com")[0])
+    [contact] = api.get("/v1/contacts?email=ada@example.com").get_json()["data"]
+    url = f"/v1/contacts/{contact['id']}"
+    assert api.patch(url, json={"email": "zed@example.com"}).status_code == 200  # zed@ never got a link
+
+    visitor = ar_app.test_client()
+    page = visitor.get(path)
+    assert page.status_code == 410 and 'id="no-longer-applies"' in page.get_data(as_text=True)
+    assert "<button" not in page.get_data(as_text=True)
+    pressed = visitor.post(path)
+    assert pressed.status_code == 410 and 'id="no-longer-applies"' in pressed.get_data(as_text=True)
+    assert "zed@example.com" not in pressed.get_data(as_text=True)
+    assert api.get(url).get_json()["confirmed_at"] is None  # nothing changed, nothing sent
+    assert table_count(ar_app, Delivery, topic="contact.confirmed") == 0
+    french = visitor.get(path, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Ce lien ne s&#39;applique plus" in french or "Ce lien ne s'applique plus" in french
+
+    # The address it was mailed to is the contact's again: the link is good again.
+    assert api.patch(url, json={"email": "ada@example.com"}).status_code == 200
+    assert visitor.post(path).status_code == 200 and api.get(url).get_json()["confirmed_at"]
+
+
+def test_a_link_mailed_before_links_named_their_address_still_confirms(ar_app, make_responder, make_key):
+    responder = make_responder(double_opt_in=True)
+    api = _api(ar_app, make_key("owner@example.com"))
+    submit(ar_app, responder.raw, email="ada@example.com")
+    [contact] = api.get("/v1/contacts?email=ada@example.com").get_json()["data"]
+    with ar_app.app_context():  # signed as links were before they named their address: account and contact
+        account_id = accounts.get_or_create_account("owner@example.com").id
+        token = links._serializer(links.CONFIRM_SALT).dumps({"a": account_id, "c": contact["id"]})
+    assert ar_app.test_client().post(f"/confirm/{token}").status_code == 200
+    assert api.get(f"/v1/contacts/{contact['id']}").get_json()["confirmed_at"]

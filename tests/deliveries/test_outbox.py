@@ -10,11 +10,11 @@ from contactapi.extensions import db
 from tests.deliveries.helpers import deliveries_of
 
 
-def _queue_mail(app, to="ada@example.com", account_email="owner@example.com"):
+def _queue_mail(app, to="ada@example.com", account_email="owner@example.com", secret=False):
     with app.test_request_context():
         account = accounts.get_or_create_account(account_email)
         mail = mailer.outgoing(to, "Hello", "sign_in", topic="sign_in", account_id=account.id, link="x", minutes=1,
-                               email=to, base_url="")
+                               email=to, base_url="", secret=secret)
         with write_transaction() as session:
             deliveries.queue(session, mail)
         return account.id
@@ -95,3 +95,28 @@ def test_a_batch_is_never_sent_past_its_lease(make_app):
     rows = deliveries_of(app)
     assert sorted(d["status"] for d in rows) == ["delivered", "pending", "pending"]
     assert all(d["attempts"] == 0 and d["lease_token"] is None for d in rows if d["status"] == "pending")
+
+
+def test_an_unexpected_error_is_a_failed_attempt_on_the_schedule(make_app, monkeypatch, caplog):
+    app = make_app(DELIVERY_RETRY_SCHEDULE=[0, 0])
+
+    def broken(claimed):
+        raise RuntimeError("template context has no 'link'")
+
+    monkeypatch.setattr(worker.SENDERS["mail"], "send", broken)
+    _queue_mail(app)
+    with app.app_context(), caplog.at_level(logging.ERROR, logger="contactapi"):
+        assert worker.drain() == 3  # the first attempt and the schedule's two retries, then no more
+    [delivery] = deliveries_of(app)
+    assert delivery["status"] == "failed" and delivery["attempts"] == 3 and delivery["lease_token"] is None
+    assert delivery["last_error"] == "unexpected error: RuntimeError: template context has no 'link'"
+
+
+def test_a_sealed_mail_under_a_lost_key_fails_at_once(make_app):
+    _queue_mail(make_app(), secret=True)  # sealed, as a mail holding a working link is
+    rotated = make_app(SECRET_KEY="a-new-secret-key")  # no SECRET_KEY_FALLBACKS
+    with rotated.app_context():
+        assert worker.drain() == 1
+    [delivery] = deliveries_of(rotated)
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1
+    assert "SECRET_KEY_FALLBACKS" in delivery["last_error"]

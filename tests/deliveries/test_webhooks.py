@@ -115,3 +115,26 @@ def test_a_paused_webhook_gets_nothing(hook_app, hook_client, start_receiver):
     hook_client.post("/v1/contacts", json={"email": "a@example.com"})
     settle(hook_app)
     assert receiver.requests == [] and deliveries_of(hook_app) == []
+
+
+def test_a_secret_sealed_under_a_lost_key_fails_once_saying_what_to_do(make_app, hook_client, start_receiver):
+    # SECRET_KEY changed without the old one in SECRET_KEY_FALLBACKS: the signing secret cannot be opened.
+    settings = dict(WEBHOOK_ALLOW_HTTP=True, WEBHOOK_ALLOW_PRIVATE=True, DELIVERY_RETRY_SCHEDULE=[0, 0, 0])
+    receiver = start_receiver()
+    webhook = add_webhook(hook_client, receiver.url, events=["contact.created"])
+    hook_client.post("/v1/contacts", json={"email": "a@example.com"})
+    rotated = make_app(SECRET_KEY="a-new-secret-key", **settings)
+    settle(rotated)
+    assert receiver.requests == []
+    [delivery] = deliveries_of(rotated)
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1  # retrying cannot open it: final
+    assert "SECRET_KEY_FALLBACKS" in delivery["last_error"]
+    # With the old key restored as a fallback, the owner's retry delivers it.
+    restored = make_app(SECRET_KEY="a-new-secret-key", SECRET_KEY_FALLBACKS=[hook_client.application.config["SECRET_KEY"]],
+                        **settings)
+    restored_client = restored.test_client()
+    restored_client.environ_base.update(hook_client.environ_base)
+    retried = restored_client.post(f"/v1/webhooks/{webhook['id']}/deliveries/{delivery['id']}/retry")
+    assert retried.status_code == 200
+    settle(restored)
+    assert deliveries_of(restored)[0]["status"] == "delivered" and len(receiver.requests) == 1
