@@ -70,6 +70,15 @@ def test_next_is_followed_only_inside_the_keys_domains(client, pub_key, stored, 
     assert stored() == [("a@example.com", {})]
 
 
+@pytest.mark.parametrize("next_url", ["https://www.example.com:abc/", "https://www.example.com:99999/",
+                                      "https://" + "a" * 64 + ".example.com/"])
+def test_an_admitted_next_with_a_broken_port_or_label_is_the_thank_you_page(client, pub_key, stored, next_url):
+    """Inside the key's domains, but no URL: Werkzeug failed writing Location after the contact was stored."""
+    response = post_form(client, {"access_key": pub_key, "email": "a@example.com", "_next": next_url})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/thanks?k=key_")
+    assert stored() == [("a@example.com", {})] and stored.submissions() == 1
+
+
 def test_next_with_an_unrestricted_key_must_stay_on_the_forms_site(client, make_key):
     key = make_key(kind="publishable")
     headers = {**BROWSER, "Origin": "https://shop.test"}

@@ -58,6 +58,15 @@ def test_a_browser_form_redirects_or_lands_on_our_pages(client, pub_key, stored)
     assert len(stored()) == 2
 
 
+@pytest.mark.parametrize("error_url", ["https://www.example.com:abc/", "https://www.example.com:99999/",
+                                       "https://" + "a" * 64 + ".example.com/"])
+def test_an_admitted_error_url_with_a_broken_port_or_label_is_our_error_page(client, pub_key, stored, error_url):
+    response = client.post("/submit", data={"access_key": pub_key, "email": "nope", "error_url": error_url},
+                           headers=BROWSER)
+    assert response.status_code == 400 and "Please enter a valid email address." in response.get_data(as_text=True)
+    assert stored() == []
+
+
 def test_botcheck_gets_the_usual_success(client, pub_key, stored):
     response = client.post("/submit", json={"access_key": pub_key, "email": "bot@example.com", "botcheck": True},
                            headers=JSON)
