@@ -158,6 +158,28 @@ def test_a_file_upload_is_a_clear_400(client, pub_key, stored):
     assert stored() == []
 
 
+NAMELESS_PART = (b'--xyz\r\nContent-Disposition: form-data; name="email"\r\n\r\na@example.com\r\n'
+                 b'--xyz\r\nContent-Disposition: form-data; name="access_key"\r\n\r\n{key}\r\n'
+                 b'--xyz\r\nContent-Disposition: form-data\r\n\r\nhello\r\n--xyz--\r\n')
+
+
+@pytest.mark.parametrize("door, answer", [
+    ("/v1/contacts", lambda body: body["error"]["code"] == "unnamed_field"),
+    ("/submit", lambda body: body["success"] is False and "name" in body["message"]),
+    ("/api/contact-api/", lambda body: body["success"] is False and body["errors"] == {"__all__": [body["message"]]}),
+    ("/f/{key}", lambda body: body["errors"][0]["code"] == "UNNAMED_FIELD"),
+])
+def test_a_multipart_part_without_a_name_is_a_clear_400_on_every_door(client, pub_key, stored, door, answer):
+    """It was a 500 (the reader checked a None name for NUL). Refused rather than dropped: see form_fields."""
+    path, body = door.format(key=pub_key), NAMELESS_PART.replace(b"{key}", pub_key.encode())
+    content_type = "multipart/form-data; boundary=xyz"
+    refused = client.post(path, data=body, content_type=content_type, headers=FETCH_JSON)
+    assert refused.status_code == 400 and answer(refused.get_json())
+    page = client.post(path, data=body, content_type=content_type, headers=BROWSER)
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert stored() == [] and stored.submissions() == 0
+
+
 @pytest.mark.parametrize("data, status, words, text", [
     ({"email": "a@example.com"}, 401, "This form is not accepting messages right now.", "Missing API key"),
     ({"access_key": "ck_pub_nope", "email": "a@example.com"}, 401, "This form is not accepting messages right now.",
