@@ -9,11 +9,12 @@ from dataclasses import dataclass, field as dataclass_field
 from flask import g
 
 from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
-from .addresses import normalise_email
+from .addresses import InvalidEmail, normalise_email
 from .contact_limits import ContactTooLarge
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
-from .ids import random_id
+from .digests import keyed_digest
+from .ids import derived_id, random_id
 from .payloads import PayloadError, submitted_body
 from .spam import Verdict
 from .submission_fields import (Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of,
@@ -100,7 +101,7 @@ def submit(door, visit):
             if verdict.blocked:  # a failed challenge: the visitor is told; kept only in the spam folder
                 raise SubmitError(403, challenges.FAILED, "challenge_failed")
             # told it worked: a success like any other (honeypots, content rules), so a bot cannot tell
-            return Submitted(principal, random_id("con_"), email, fields, spam=verdict,
+            return Submitted(principal, _decoy_id(principal, email), email, fields, spam=verdict,
                              next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
         fields = principal.rules.kept(fields)
@@ -188,13 +189,27 @@ def _fields(door, body):
 
 
 def _keep_as_spam(door, visit, principal, body, verdict):
-    """Keep a submission judged spam in the spam folder (never a contact, no delivery); returns the
-    (email, fields) a real success would have shown."""
+    """Keep a submission judged spam in the spam folder as sent (never a contact, no delivery); returns the
+    (email, fields) a real success would have shown: the address normalised, the key's kept fields."""
     fields = control_free(door, body)
     fields.pop("email", None)
     email = next((body[name] for name in door.email_from if present(body.get(name))), body.get("email"))
     spam_folder.keep(principal, email, fields, verdict, visit.source)
-    return (email if isinstance(email, str) else None), fields
+    try:
+        email = normalise_email(email)
+    except InvalidEmail:  # a real post would be refused; the bot is still told it worked, as before
+        email = email if isinstance(email, str) else None
+    return email, principal.rules.kept(fields)
+
+
+def _decoy_id(principal, email):
+    """The id a spam post is answered with: like a real contact's, the same for the same address on the
+    account (a random one per post would tell a bot), derived from a keyed digest, never stored."""
+    try:
+        seed = keyed_digest("decoy-contact-id", f"{principal.account_id}\n{normalise_email(email)}")
+    except InvalidEmail:
+        return random_id("con_")
+    return derived_id("con_", bytes.fromhex(seed))
 
 
 def store(principal, email, fields, source, controls, client_ip=None, also=None):

@@ -138,6 +138,25 @@ def test_the_honeypot_answers_success_and_stores_nothing(client, pub_key, stored
     assert stored() == [] and stored.submissions() == 0
 
 
+def test_a_honeypot_hit_answers_exactly_like_a_real_success(app, client, pub_key, stored):
+    """Issue 10: a bot cannot tell. It was told the address as it sent it; a real post gets it normalised."""
+    from contactapi.extensions import db
+    from contactapi.models import SpamSubmission
+
+    sent = {"access_key": pub_key, "email": " Ada@Example.COM ", "message": "Hi"}
+    bots = [post_form(client, {**sent, "_gotcha": "x"}, FETCH_JSON) for _ in range(2)]
+    reals = [post_form(client, sent, FETCH_JSON) for _ in range(2)]
+    assert {r.status_code for r in bots + reals} == {201}
+    bot, real = bots[0].get_json(), reals[0].get_json()
+    assert bot == {**real, "id": bot["id"]} == {"id": bot["id"], "email": "ada@example.com", "message": "Hi"}
+    assert bots[1].get_json()["id"] == bot["id"] and reals[1].get_json()["id"] == real["id"]  # one per address
+    assert stored() == [("ada@example.com", {"message": "Hi"})] and stored.submissions() == 2
+    with app.app_context():  # the spam folder keeps the bot's posts as they were sent
+        assert [(row.email, row.fields) for row in db.session.query(SpamSubmission)] == \
+            [(" Ada@Example.COM ", {"message": "Hi"})] * 2
+        db.session.remove()
+
+
 def test_the_honeypot_works_for_json_bodies_too(client, pub_key, stored):
     response = client.post("/v1/contacts", json={"email": "bot@example.com", "_gotcha": "x"},
                            headers={"Authorization": f"Bearer {pub_key}", "Origin": SITE})

@@ -73,6 +73,16 @@ def test_botcheck_gets_the_usual_success(client, pub_key, stored):
     assert response.status_code == 200 and response.get_json()["success"] is True and stored() == []
 
 
+def test_botcheck_answers_exactly_like_a_real_success(client, pub_key, stored):
+    """It echoed the address as sent (" Ada@Example.COM "); a real post is answered with it normalised."""
+    sent = {"access_key": pub_key, "email": " Ada@Example.COM ", "message": "Hi"}
+    bot = client.post("/submit", json={**sent, "botcheck": True}, headers=JSON)
+    real = client.post("/submit", json=sent, headers=JSON)
+    assert (bot.status_code, bot.get_json()) == (real.status_code, real.get_json())
+    assert real.get_json()["data"] == {"email": "ada@example.com", "message": "Hi"}
+    assert stored() == [("ada@example.com", {"message": "Hi"})] and stored.submissions() == 1
+
+
 def test_a_limit_is_429(make_app, make_key):
     client = make_app(RATELIMIT_PUBLIC_IP="1/minute").test_client()
     key = make_key(kind="publishable")
