@@ -56,7 +56,7 @@ def test_the_domain_lock(app, pub):
     assert saved(app) == ([], 0)
 
 
-@pytest.mark.parametrize("trap", [{"_gotcha": "x"}, {"botcheck": "on"}, {"botcheck": True}])
+@pytest.mark.parametrize("trap", [{"_gotcha": "x"}, {"botcheck": "on"}, {"botcheck": True}, {"_gotcha": ["", "x"]}])
 def test_the_honeypots(app, pub, trap):
     result = run(app, {"email": "bot@example.com", **trap}, pub)
     assert result.spam and result.contact is None and result.contact_id.startswith("con_")
@@ -81,7 +81,8 @@ def test_a_honeypot_hit_is_answered_as_the_real_post_would_be(app, pub):
     assert saved(app) == ([], 0)
 
 
-@pytest.mark.parametrize("empty", [{"_gotcha": ""}, {"botcheck": ""}, {"botcheck": False}, {"_gotcha": 0}, {"botcheck": []}])
+@pytest.mark.parametrize("empty", [{"_gotcha": ""}, {"botcheck": ""}, {"botcheck": False}, {"_gotcha": 0}, {"botcheck": []},
+                                   {"_gotcha": ["", ""]}])
 def test_empty_honeypots_are_people(app, pub, empty):
     assert not run(app, {"email": "a@example.com", **empty}, pub).spam
 

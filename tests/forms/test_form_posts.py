@@ -138,6 +138,17 @@ def test_the_honeypot_answers_success_and_stores_nothing(client, pub_key, stored
     assert stored() == [] and stored.submissions() == 0
 
 
+def test_two_empty_honeypot_inputs_are_a_person(client, pub_key, stored):
+    """A page with the snippet's `_gotcha` twice sends ["", ""]: that list was judged filled, and the visitor's
+    post went to the spam folder without a word."""
+    data = {"access_key": pub_key, "email": "a@example.com", "message": "Hi", "_gotcha": ["", ""]}
+    response = post_form(client, data)
+    assert response.status_code == 303
+    assert stored() == [("a@example.com", {"message": "Hi"})] and stored.submissions() == 1
+    bot = post_form(client, {**data, "email": "bot@example.com", "_gotcha": ["", "filled"]})
+    assert bot.status_code == 303 and len(stored()) == 1
+
+
 def test_a_honeypot_hit_answers_exactly_like_a_real_success(app, client, pub_key, stored):
     """Issue 10: a bot cannot tell. It was told the address as it sent it; a real post gets it normalised."""
     from contactapi.extensions import db
