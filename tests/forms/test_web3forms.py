@@ -38,6 +38,16 @@ def test_errors_are_success_false(client, pub_key, stored, body, status):
     assert stored() == []
 
 
+@pytest.mark.parametrize("access_key", [None, ""])
+def test_a_missing_access_key_is_named_in_this_doors_words(client, stored, access_key):
+    """It said "Send Authorization: Bearer <key>", a header this door never reads."""
+    body = {"email": "a@example.com", **({} if access_key is None else {"access_key": access_key})}
+    response = client.post("/submit", json=body, headers=JSON)
+    assert response.status_code == 400 and response.get_json() == {
+        "success": False, "message": "access_key is missing: send your publishable key (ck_pub_…) as access_key."}
+    assert stored() == []
+
+
 def test_the_wrong_site_and_secret_keys_are_403(client, pub_key, secret_key, stored):
     wrong_site = client.post("/submit", json={"access_key": pub_key, "email": "a@example.com"},
                              headers={**JSON, "Origin": "https://evil.net"})
