@@ -4,10 +4,12 @@ import re
 from urllib.parse import urlsplit
 
 import idna
+from werkzeug.urls import iri_to_uri
 
 # What is left of a host name once it is lowercased and IDNA-encoded: letters, digits, - _ and dots.
 # Anything else (%, \, *, …) is refused, so no host passes here that a browser would read differently.
-HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+# Each label at most 63 characters and the name at most 253 (RFC 1035), as the IDNA codecs demand.
+HOST_NAME = re.compile(r"(?=.{1,253}\Z)[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
 CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -23,7 +25,7 @@ def canonical_host(host):
     """A host lowercased and IDNA-encoded, without port or trailing dot; None if it is not a host."""
     if not host or not isinstance(host, str):
         return None
-    host = host.strip().rstrip(".").lower()
+    host = host.strip().lower().removesuffix(".")  # the root's dot only: "example.com.." is no host
     if not host.isascii():
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
@@ -36,12 +38,13 @@ def canonical_host(host):
 
 def host_of_url(url):
     """The canonical host of an absolute http(s) URL, or None (also for a URL with control characters:
-    Python's urlsplit drops CR, LF and TAB silently, but such a URL is not one we may send in a header)."""
+    Python's urlsplit drops CR, LF and TAB silently, but such a URL is not one we may send in a header;
+    and for a port that is not a number from 0 to 65535)."""
     if not url or not isinstance(url, str) or CONTROL_CHARACTER.search(url):
         return None
     try:
         parts = urlsplit(url.strip())
-        hostname = parts.hostname
+        hostname, _port = parts.hostname, parts.port  # .port raises ValueError for "abc" or 99999
     except ValueError:
         return None
     if parts.scheme not in ("http", "https"):
@@ -88,9 +91,22 @@ def key_admits(domains, origin, referer):
 def redirect_allowed(url, domains, origin, referer):
     """May a form post redirect to url (`_next`, `success_url`, `error_url`)?
 
-    A locked key admits its own domains; an unrestricted key only the host the form came from."""
+    A locked key admits its own domains; an unrestricted key only the host the form came from. The redirect
+    comes after the contact is stored, so a target must also be one the Location header can carry."""
     target = host_of_url(url)
-    if target is None:
+    if target is None or not _fits_a_location_header(url):
         return False
     allowed = domains or [host for host in [request_host(origin, referer)] if host]
     return bool(allowed) and host_allowed(target, allowed)
+
+
+def _fits_a_location_header(url):
+    """Can Werkzeug write url as a Location header? It converts it with iri_to_uri while sending the answer,
+    outside Flask's error handlers, so a URL it cannot convert would be a bare 500 after the contact was
+    stored. Its host codec (Python's IDNA 2003) refuses some hosts that canonical_host's UTS #46 admits
+    (e.g. invisible U+2061 to U+2064, which UTS #46 drops): asking the converter itself covers them all."""
+    try:
+        iri_to_uri(url.strip())
+    except ValueError:  # UnicodeError is a ValueError
+        return False
+    return True

@@ -136,6 +136,11 @@ def form_fields(form, files):
     """A form post as a dict: one value stays a string, a repeated name becomes a list."""
     if files:  # any file part, even an empty one: refuse rather than drop it silently
         raise PayloadError("File uploads are not supported", code="uploads_not_supported")
+    # A part with no name is refused, not dropped: RFC 7578 requires one and browsers never send a control
+    # without one, so it comes from a hand-built client whose value would otherwise vanish unseen (400 on
+    # every door, like any malformed body). A name="" is still a name and is kept, as in JSON.
+    if None in form:
+        raise PayloadError("Every form field needs a name: a multipart part has none", code="unnamed_field")
     fields = {name: values[0] if len(values) == 1 else values for name, values in form.lists()}
     refuse_unencodable(fields)
     return fields

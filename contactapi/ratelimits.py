@@ -4,9 +4,12 @@ Publishable keys (public forms): per client IP and per key. Secret keys (backend
 import is never throttled by its address. Requests without a valid key count against their IP. The doors
 that mail links (key requests, sign-in) share one budget per IP.
 
-The public doors count the client's IP first, before the body is read (so malformed bodies are limited
-too), then the key once the body named it (submit.py); secret-key endpoints call `enforce()` after
-authentication. The buckets are shared by all endpoints (scope), so one key has one budget whichever door
+The public doors (submit.py) read the body first, because only the body may name the key (an `access_key`
+field), then count one budget: a secret key's own, whether it came in Authorization or in the body (per key
+only: a backend's import never spends the public budget of its address); else the client's IP, whatever the
+body holds (a body the reader refuses and a missing or invalid key too, so malformed bodies are limited, and
+a 429 wins over their 400); then a valid publishable key's own budget as well. Secret-key endpoints call
+`enforce()` after authentication. The buckets are shared by all endpoints (scope), so one key has one budget whichever door
 it uses.
 
 Why counting is written this way (issue 14): each rule is one `hit` on a strategy of `limits`, the library

@@ -23,12 +23,14 @@ from . import challenges, spam_rules  # noqa: E402  (after Verdict, which they r
 
 def honeypot_filled(body):
     """True when a bot filled one of the hidden fields: its value is true in JavaScript's sense (not null,
-    false, 0, "", [] or {}), as the OpenAPI document says."""
+    false, 0, "", [] or {}), and a list when one of its values is, as the OpenAPI document says."""
     return any(_filled(body.get(name)) for name in HONEYPOTS)
 
 
 def _filled(value):
-    return value not in (None, False, "", [], {}) and not (isinstance(value, (int, float)) and value == 0)
+    if isinstance(value, list):  # a repeated form field (two `_gotcha` inputs): empty unless one was typed in
+        return any(_filled(item) for item in value)
+    return value not in (None, False, "", {}) and not (isinstance(value, (int, float)) and value == 0)
 
 
 def judge(principal, body):

@@ -1,18 +1,20 @@
 """The one submit flow every public door calls.
 
-count the client → read the body (the one reader) → authenticate the key → refuse secret keys from browsers
-→ domain lock → spam checks (a failed challenge is refused) → upsert → queue deliveries. Anything refused raises SubmitError (status, message,
-a stable code, the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
+read the body (the one reader) and find its key → count the request (a secret key's budget, else the client
+IP's) → authenticate the key → refuse secret keys from browsers → domain lock → spam checks (a failed challenge
+is refused) → upsert → queue deliveries. Anything refused raises SubmitError (status, message, a stable code,
+the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
 from dataclasses import dataclass, field as dataclass_field
 
 from flask import g
 
 from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
-from .addresses import normalise_email
+from .addresses import InvalidEmail, normalise_email
 from .contact_limits import ContactTooLarge
 from .autoresponders import sending as autoresponders
 from .errors import FORM_TYPES, MESSAGES
-from .ids import random_id
+from .digests import keyed_digest
+from .ids import derived_id, random_id
 from .payloads import PayloadError, submitted_body
 from .spam import Verdict
 from .submission_fields import (Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of,
@@ -88,9 +90,8 @@ def submit(door, visit):
     """Run one submission through the flow; returns Submitted or raises SubmitError."""
     body, principal = {}, None
     try:
-        early = _count_client(visit)
-        body = _read(visit)
-        principal = _authenticate(visit, body, early)
+        body, principal = _read_and_count(visit)
+        principal = _authenticate(visit, body, principal)
         _refuse_secret_keys_from_browsers(door, visit, principal)
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
@@ -100,7 +101,7 @@ def submit(door, visit):
             if verdict.blocked:  # a failed challenge: the visitor is told; kept only in the spam folder
                 raise SubmitError(403, challenges.FAILED, "challenge_failed")
             # told it worked: a success like any other (honeypots, content rules), so a bot cannot tell
-            return Submitted(principal, random_id("con_"), email, fields, spam=verdict,
+            return Submitted(principal, _decoy_id(principal, email), email, fields, spam=verdict,
                              next_url=_success_target(principal, visit, body))
         email, fields = _fields(door, body)
         fields = principal.rules.kept(fields)
@@ -114,45 +115,64 @@ def submit(door, visit):
                      next_url=_success_target(principal, visit, body), controls=controls)
 
 
-def _count_client(visit):
-    """Count the request before its body is judged: against a secret key in the header (a backend, never
-    limited by its address), else against the client's IP. Returns the header's key, if it is valid."""
-    principal = keys.authenticate(visit.bearer_key) if visit.bearer_key else None
+def _read_and_count(visit):
+    """(the body, the Principal of its key or None), the request counted first against one budget: a secret
+    key's own, wherever the key came from (Authorization or an access_key in the body): "per key only";
+    else the client's IP, whatever the body holds, so a body the reader refuses, a missing or an invalid key
+    are limited too. The body is read before the count because only the body may name the key; at most
+    MAX_CONTENT_LENGTH, and a 429 still wins over the body's own refusal."""
+    header_principal = keys.authenticate(visit.bearer_key) if visit.bearer_key else None
     try:
-        if principal is not None and principal.is_secret:
-            g.principal = principal
-            ratelimits.count_key(principal)
-        else:
-            ratelimits.count_client_ip()
+        body = visit.read_body()
+    except PayloadError as error:
+        _count(header_principal)
+        raise SubmitError(error.status, error.message, error.code) from None
+    raw_key = _stripped(_raw_key(visit, body))
+    principal = header_principal if raw_key == visit.bearer_key else keys.authenticate(raw_key)
+    _count(principal)
+    return body, principal
+
+
+def _count(principal):
+    """Count the request against a secret key's budget only, else against the client's IP."""
+    if principal is not None and principal.is_secret:
+        g.principal = principal
+        _within_limit(ratelimits.count_key, principal)
+    else:
+        _within_limit(ratelimits.count_client_ip)
+
+
+def _within_limit(count, *args):
+    """count(*args), its RateLimited a SubmitError (429)."""
+    try:
+        count(*args)
     except ratelimits.RateLimited:
         raise SubmitError(429, MESSAGES[429], "rate_limited") from None
-    return principal
 
 
-def _read(visit):
-    try:
-        return visit.read_body()
-    except PayloadError as error:
-        raise SubmitError(error.status, error.message, error.code) from None
+def _raw_key(visit, body):
+    """The key the request names: in the path (/f/<key>), else Authorization, else the body's access_key."""
+    return next((key for key in (visit.path_key, visit.bearer_key) if key is not None), body.get("access_key"))
 
 
-def _authenticate(visit, body, header_principal):
-    raw_key = next((key for key in (visit.path_key, visit.bearer_key) if key is not None), body.get("access_key"))
+def _stripped(raw_key):
+    return raw_key.strip() if isinstance(raw_key, str) else raw_key
+
+
+def _authenticate(visit, body, principal):
+    """The request's Principal (401 when its key is missing, disabled or invalid); a publishable key is
+    counted against its own budget too (its client IP already was)."""
+    raw_key = _raw_key(visit, body)
     if raw_key is None or raw_key == "" and visit.bearer_key is None:
         raise SubmitError(401, MISSING_KEY, "missing_api_key", field="access_key")
-    if isinstance(raw_key, str):
-        raw_key = raw_key.strip()
-    principal = header_principal if raw_key == visit.bearer_key else keys.authenticate(raw_key)
+    raw_key = _stripped(raw_key)
     if principal is None and keys.is_disabled(raw_key):
         raise SubmitError(401, INVALID_KEY, "key_disabled", field="access_key")
     if principal is None:
         raise SubmitError(401, INVALID_KEY, "invalid_api_key", field="access_key")
     g.principal = principal
     if not principal.is_secret:
-        try:
-            ratelimits.count_key(principal)
-        except ratelimits.RateLimited:
-            raise SubmitError(429, MESSAGES[429], "rate_limited") from None
+        _within_limit(ratelimits.count_key, principal)
     return principal
 
 
@@ -169,13 +189,27 @@ def _fields(door, body):
 
 
 def _keep_as_spam(door, visit, principal, body, verdict):
-    """Keep a submission judged spam in the spam folder (never a contact, no delivery); returns the
-    (email, fields) a real success would have shown."""
+    """Keep a submission judged spam in the spam folder as sent (never a contact, no delivery); returns the
+    (email, fields) a real success would have shown: the address normalised, the key's kept fields."""
     fields = control_free(door, body)
     fields.pop("email", None)
     email = next((body[name] for name in door.email_from if present(body.get(name))), body.get("email"))
     spam_folder.keep(principal, email, fields, verdict, visit.source)
-    return (email if isinstance(email, str) else None), fields
+    try:
+        email = normalise_email(email)
+    except InvalidEmail:  # a real post would be refused; the bot is still told it worked, as before
+        email = email if isinstance(email, str) else None
+    return email, principal.rules.kept(fields)
+
+
+def _decoy_id(principal, email):
+    """The id a spam post is answered with: like a real contact's, the same for the same address on the
+    account (a random one per post would tell a bot), derived from a keyed digest, never stored."""
+    try:
+        seed = keyed_digest("decoy-contact-id", f"{principal.account_id}\n{normalise_email(email)}")
+    except InvalidEmail:
+        return random_id("con_")
+    return derived_id("con_", bytes.fromhex(seed))
 
 
 def store(principal, email, fields, source, controls, client_ip=None, also=None):

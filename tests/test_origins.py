@@ -117,3 +117,26 @@ def test_next_with_a_locked_key_must_be_one_of_its_domains(url, allowed):
 ])
 def test_next_with_an_unrestricted_key_must_be_the_forms_own_host(url, origin, referer, allowed):
     assert redirect_allowed(url, (), origin, referer) is allowed
+
+
+# Hosts the domain rule admits by name but that are no URL a Location header can carry: the redirect comes
+# after the contact is stored, so each was a bare 500 from Werkzeug (iri_to_uri) before it was refused here.
+UNSENDABLE = [
+    "https://www.example.com:abc/",                # a port that is not a number
+    "https://www.example.com:99999/",              # a port past 65535
+    "https://www.example.com:+80/",
+    "https://" + "a" * 64 + ".example.com/",       # a label over 63 characters
+    "https://www.example.com../",                  # an empty label, not the root's dot
+    "https://www.ex\u2061ample.com/",              # dropped by UTS #46, refused by Python's IDNA codec
+]
+
+
+@pytest.mark.parametrize("url", UNSENDABLE)
+def test_a_target_no_location_header_can_carry_is_no_target(url):
+    assert redirect_allowed(url, EXAMPLE, "https://www.example.com", None) is False
+
+
+@pytest.mark.parametrize("url", ["https://www.example.com:0/", "https://www.example.com:65535/x",
+                                 "https://" + "a" * 63 + ".example.com/", "https://www.example.com./"])
+def test_targets_at_the_edges_of_the_rules_are_admitted(url):
+    assert redirect_allowed(url, EXAMPLE, "https://www.example.com", None) is True

@@ -36,7 +36,7 @@ def test_publishable_keys_are_limited_per_client_ip(limited_app, make_key):
 
 
 def test_successful_answers_carry_the_rate_limit_headers(limited_app, make_key):
-    """They describe the last budget counted: the key's (the address was counted before the body was read)."""
+    """They describe the last budget counted: the key's (the address was counted before it)."""
     response = create(limited_app(RATELIMIT_PUBLIC_KEY="5/minute"), make_key(kind="publishable"))
     assert response.status_code == 201
     assert response.headers["X-RateLimit-Limit"] == "5" and response.headers["X-RateLimit-Remaining"] == "4"
@@ -89,6 +89,28 @@ def test_secret_keys_are_limited_per_key_on_every_endpoint_and_not_per_ip(limite
         assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "rate_limited"
         assert "Retry-After" in refused.headers
     assert create(client, other, Origin=None).status_code == 201  # another key has its own budget
+
+
+def test_a_secret_key_in_the_body_is_counted_per_key_only(limited_app, make_key):
+    """The contract's "per key only" whichever way the key comes: an access_key in a backend's JSON body was
+    counted against the public budget of its address and never against its own."""
+    from contactapi.extensions import db
+    from contactapi.models import Contact
+
+    client = limited_app(RATELIMIT_SECRET_KEY="3/minute", RATELIMIT_PUBLIC_IP="1/minute")
+    key = make_key()
+
+    def post(number, ip):
+        return client.post("/v1/contacts", json={"access_key": key, "email": f"a{number}@example.com"},
+                           environ_base={"REMOTE_ADDR": ip})
+
+    assert [post(n, "10.0.0.1").status_code for n in range(3)] == [201, 201, 201]  # past the address's 1/minute
+    refused = post(3, "10.0.0.2")  # another address, the same key: the key's budget is spent
+    assert refused.status_code == 429 and refused.headers["X-RateLimit-Limit"] == "3"
+    assert create(client, make_key(kind="publishable")).status_code == 201  # 10.0.0.1's budget is untouched
+    with client.application.app_context():
+        assert db.session.query(Contact).count() == 4
+        db.session.remove()
 
 
 def test_a_missing_or_bad_key_counts_against_the_address(limited_app, make_key):

@@ -56,14 +56,33 @@ def test_the_domain_lock(app, pub):
     assert saved(app) == ([], 0)
 
 
-@pytest.mark.parametrize("trap", [{"_gotcha": "x"}, {"botcheck": "on"}, {"botcheck": True}])
+@pytest.mark.parametrize("trap", [{"_gotcha": "x"}, {"botcheck": "on"}, {"botcheck": True}, {"_gotcha": ["", "x"]}])
 def test_the_honeypots(app, pub, trap):
     result = run(app, {"email": "bot@example.com", **trap}, pub)
     assert result.spam and result.contact is None and result.contact_id.startswith("con_")
     assert saved(app) == ([], 0)
 
 
-@pytest.mark.parametrize("empty", [{"_gotcha": ""}, {"botcheck": ""}, {"botcheck": False}, {"_gotcha": 0}, {"botcheck": []}])
+def test_a_honeypot_hit_is_answered_as_the_real_post_would_be(app, pub):
+    """The key's "only these fields" and the normalised address, as a real success shows them; one id per
+    address, as a real contact has, derived and never stored."""
+    from contactapi import keys
+    from contactapi.models import ApiKey
+    from contactapi.spam_rules import ContentRules
+
+    with app.app_context():
+        keys.set_content_rules(db.session.scalar(db.select(ApiKey).filter_by(digest=keys.digest(pub))),
+                               ContentRules(only_fields=("message",)))
+    body = {"email": " Ada@Example.COM ", "message": "Hi", "extra": "dropped", "_gotcha": "x"}
+    first, again = run(app, body, pub), run(app, {**body, "email": "ada@example.com"}, pub)
+    other = run(app, {**body, "email": "bob@example.com"}, pub)
+    assert (first.email, first.fields) == ("ada@example.com", {"message": "Hi"})
+    assert first.contact_id == again.contact_id != other.contact_id and len(first.contact_id) == 20
+    assert saved(app) == ([], 0)
+
+
+@pytest.mark.parametrize("empty", [{"_gotcha": ""}, {"botcheck": ""}, {"botcheck": False}, {"_gotcha": 0}, {"botcheck": []},
+                                   {"_gotcha": ["", ""]}])
 def test_empty_honeypots_are_people(app, pub, empty):
     assert not run(app, {"email": "a@example.com", **empty}, pub).spam
 

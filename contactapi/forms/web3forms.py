@@ -13,6 +13,8 @@ DOOR = Door("web3forms", controls=frozenset({"subject", "from_name", "replyto"})
             subject_from=("subject", "_subject"), reply_to_from=("replyto", "_replyto"))
 SUCCESS = "Email sent successfully!"
 REFUSED = ("invalid_api_key", "key_disabled", "secret_key_in_browser", "domain_mismatch", "challenge_failed")
+# The flow's words that do not fit this door: it reads its key from access_key, never from Authorization.
+MESSAGES = {"missing_api_key": "access_key is missing: send your publishable key (ck_pub_…) as access_key."}
 
 
 def web3forms_status(error):
@@ -38,7 +40,7 @@ def web3forms():
         status = web3forms_status(error)
         if is_browser_form():
             return visitors.after_failure(error, request.referrer, request.origin, status)
-        return jsonify(success=False, message=error.message), status
+        return jsonify(success=False, message=MESSAGES.get(error.code, error.message)), status
     if is_browser_form():
         return visitors.after_success(submitted)
     return {"success": True, "message": SUCCESS, "data": {"email": submitted.email, **submitted.fields}}

@@ -70,6 +70,15 @@ def test_next_is_followed_only_inside_the_keys_domains(client, pub_key, stored, 
     assert stored() == [("a@example.com", {})]
 
 
+@pytest.mark.parametrize("next_url", ["https://www.example.com:abc/", "https://www.example.com:99999/",
+                                      "https://" + "a" * 64 + ".example.com/"])
+def test_an_admitted_next_with_a_broken_port_or_label_is_the_thank_you_page(client, pub_key, stored, next_url):
+    """Inside the key's domains, but no URL: Werkzeug failed writing Location after the contact was stored."""
+    response = post_form(client, {"access_key": pub_key, "email": "a@example.com", "_next": next_url})
+    assert response.status_code == 303 and response.headers["Location"].startswith("/thanks?k=key_")
+    assert stored() == [("a@example.com", {})] and stored.submissions() == 1
+
+
 def test_next_with_an_unrestricted_key_must_stay_on_the_forms_site(client, make_key):
     key = make_key(kind="publishable")
     headers = {**BROWSER, "Origin": "https://shop.test"}
@@ -129,6 +138,36 @@ def test_the_honeypot_answers_success_and_stores_nothing(client, pub_key, stored
     assert stored() == [] and stored.submissions() == 0
 
 
+def test_two_empty_honeypot_inputs_are_a_person(client, pub_key, stored):
+    """A page with the snippet's `_gotcha` twice sends ["", ""]: that list was judged filled, and the visitor's
+    post went to the spam folder without a word."""
+    data = {"access_key": pub_key, "email": "a@example.com", "message": "Hi", "_gotcha": ["", ""]}
+    response = post_form(client, data)
+    assert response.status_code == 303
+    assert stored() == [("a@example.com", {"message": "Hi"})] and stored.submissions() == 1
+    bot = post_form(client, {**data, "email": "bot@example.com", "_gotcha": ["", "filled"]})
+    assert bot.status_code == 303 and len(stored()) == 1
+
+
+def test_a_honeypot_hit_answers_exactly_like_a_real_success(app, client, pub_key, stored):
+    """Issue 10: a bot cannot tell. It was told the address as it sent it; a real post gets it normalised."""
+    from contactapi.extensions import db
+    from contactapi.models import SpamSubmission
+
+    sent = {"access_key": pub_key, "email": " Ada@Example.COM ", "message": "Hi"}
+    bots = [post_form(client, {**sent, "_gotcha": "x"}, FETCH_JSON) for _ in range(2)]
+    reals = [post_form(client, sent, FETCH_JSON) for _ in range(2)]
+    assert {r.status_code for r in bots + reals} == {201}
+    bot, real = bots[0].get_json(), reals[0].get_json()
+    assert bot == {**real, "id": bot["id"]} == {"id": bot["id"], "email": "ada@example.com", "message": "Hi"}
+    assert bots[1].get_json()["id"] == bot["id"] and reals[1].get_json()["id"] == real["id"]  # one per address
+    assert stored() == [("ada@example.com", {"message": "Hi"})] and stored.submissions() == 2
+    with app.app_context():  # the spam folder keeps the bot's posts as they were sent
+        assert [(row.email, row.fields) for row in db.session.query(SpamSubmission)] == \
+            [(" Ada@Example.COM ", {"message": "Hi"})] * 2
+        db.session.remove()
+
+
 def test_the_honeypot_works_for_json_bodies_too(client, pub_key, stored):
     response = client.post("/v1/contacts", json={"email": "bot@example.com", "_gotcha": "x"},
                            headers={"Authorization": f"Bearer {pub_key}", "Origin": SITE})
@@ -147,6 +186,28 @@ def test_a_file_upload_is_a_clear_400(client, pub_key, stored):
     assert json_answer.status_code == 400
     assert json_answer.get_json()["error"]["code"] == "uploads_not_supported"
     assert stored() == []
+
+
+NAMELESS_PART = (b'--xyz\r\nContent-Disposition: form-data; name="email"\r\n\r\na@example.com\r\n'
+                 b'--xyz\r\nContent-Disposition: form-data; name="access_key"\r\n\r\n{key}\r\n'
+                 b'--xyz\r\nContent-Disposition: form-data\r\n\r\nhello\r\n--xyz--\r\n')
+
+
+@pytest.mark.parametrize("door, answer", [
+    ("/v1/contacts", lambda body: body["error"]["code"] == "unnamed_field"),
+    ("/submit", lambda body: body["success"] is False and "name" in body["message"]),
+    ("/api/contact-api/", lambda body: body["success"] is False and body["errors"] == {"__all__": [body["message"]]}),
+    ("/f/{key}", lambda body: body["errors"][0]["code"] == "UNNAMED_FIELD"),
+])
+def test_a_multipart_part_without_a_name_is_a_clear_400_on_every_door(client, pub_key, stored, door, answer):
+    """It was a 500 (the reader checked a None name for NUL). Refused rather than dropped: see form_fields."""
+    path, body = door.format(key=pub_key), NAMELESS_PART.replace(b"{key}", pub_key.encode())
+    content_type = "multipart/form-data; boundary=xyz"
+    refused = client.post(path, data=body, content_type=content_type, headers=FETCH_JSON)
+    assert refused.status_code == 400 and answer(refused.get_json())
+    page = client.post(path, data=body, content_type=content_type, headers=BROWSER)
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert stored() == [] and stored.submissions() == 0
 
 
 @pytest.mark.parametrize("data, status, words, text", [

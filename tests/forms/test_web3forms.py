@@ -38,6 +38,16 @@ def test_errors_are_success_false(client, pub_key, stored, body, status):
     assert stored() == []
 
 
+@pytest.mark.parametrize("access_key", [None, ""])
+def test_a_missing_access_key_is_named_in_this_doors_words(client, stored, access_key):
+    """It said "Send Authorization: Bearer <key>", a header this door never reads."""
+    body = {"email": "a@example.com", **({} if access_key is None else {"access_key": access_key})}
+    response = client.post("/submit", json=body, headers=JSON)
+    assert response.status_code == 400 and response.get_json() == {
+        "success": False, "message": "access_key is missing: send your publishable key (ck_pub_…) as access_key."}
+    assert stored() == []
+
+
 def test_the_wrong_site_and_secret_keys_are_403(client, pub_key, secret_key, stored):
     wrong_site = client.post("/submit", json={"access_key": pub_key, "email": "a@example.com"},
                              headers={**JSON, "Origin": "https://evil.net"})
@@ -58,10 +68,29 @@ def test_a_browser_form_redirects_or_lands_on_our_pages(client, pub_key, stored)
     assert len(stored()) == 2
 
 
+@pytest.mark.parametrize("error_url", ["https://www.example.com:abc/", "https://www.example.com:99999/",
+                                       "https://" + "a" * 64 + ".example.com/"])
+def test_an_admitted_error_url_with_a_broken_port_or_label_is_our_error_page(client, pub_key, stored, error_url):
+    response = client.post("/submit", data={"access_key": pub_key, "email": "nope", "error_url": error_url},
+                           headers=BROWSER)
+    assert response.status_code == 400 and "Please enter a valid email address." in response.get_data(as_text=True)
+    assert stored() == []
+
+
 def test_botcheck_gets_the_usual_success(client, pub_key, stored):
     response = client.post("/submit", json={"access_key": pub_key, "email": "bot@example.com", "botcheck": True},
                            headers=JSON)
     assert response.status_code == 200 and response.get_json()["success"] is True and stored() == []
+
+
+def test_botcheck_answers_exactly_like_a_real_success(client, pub_key, stored):
+    """It echoed the address as sent (" Ada@Example.COM "); a real post is answered with it normalised."""
+    sent = {"access_key": pub_key, "email": " Ada@Example.COM ", "message": "Hi"}
+    bot = client.post("/submit", json={**sent, "botcheck": True}, headers=JSON)
+    real = client.post("/submit", json=sent, headers=JSON)
+    assert (bot.status_code, bot.get_json()) == (real.status_code, real.get_json())
+    assert real.get_json()["data"] == {"email": "ada@example.com", "message": "Hi"}
+    assert stored() == [("ada@example.com", {"message": "Hi"})] and stored.submissions() == 1
 
 
 def test_a_limit_is_429(make_app, make_key):
