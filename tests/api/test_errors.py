@@ -68,3 +68,22 @@ def test_a_nul_in_a_cursor_or_query_is_400_invalid_query_on_every_database(clien
         response = client.get(path, headers=auth)
         assert response.status_code == 400, path
         assert response.get_json()["error"]["code"] == "invalid_query", path
+
+
+@pytest.mark.parametrize("path", ["/v1/contacts/{id}", "/v1/contacts/{id}/submissions", "/v1/people/a@example.com",
+                                  "/v1/webhooks", "/v1/webhooks/wh_x", "/v1/webhooks/wh_x/deliveries",
+                                  "/v1/openapi.json"])
+def test_options_on_a_secret_key_route_is_the_json_405(client, auth, path):
+    contact = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=auth).get_json()
+    response = client.options(path.format(id=contact["id"]), headers=auth)
+    assert response.status_code == 405 and response.is_json
+    assert response.get_json() == {"error": {"message": "Method not allowed.", "code": "method_not_allowed"}}
+    assert "OPTIONS" not in response.headers["Allow"] and "GET" in response.headers["Allow"]
+
+
+def test_the_create_preflight_still_answers_any_origin(client):
+    response = client.options("/v1/contacts", headers={"Origin": "https://site.example",
+                                                       "Access-Control-Request-Method": "POST"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "https://site.example"
+    assert response.headers["Access-Control-Allow-Methods"] == "POST"
