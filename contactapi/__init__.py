@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database, deliveries, ratelimits, redaction, schema_migrations, search, sessions, visitors
+from . import database, deliveries, nul_text, ratelimits, redaction, schema_migrations, search, sessions, visitors
 from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
 from .errors import register_errorhandlers
 from .extensions import babel, csrf, db, mail
@@ -32,6 +32,7 @@ def create_app(config=None, overrides=None):
     app.session_interface = sessions.CookieSessionInterface()
     register_extensions(app)
     redaction.register(app)
+    nul_text.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)

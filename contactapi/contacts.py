@@ -113,7 +113,8 @@ def merge_patch(target, patch):
 
 
 def patch(account_id, contact_id, changes):
-    """Apply a merge patch; `email` may change to a valid unused address. Returns the whole contact;
+    """Apply a merge patch; `email` may change to a valid unused address (no longer confirmed: confirmed_at
+    becomes null). Returns the whole contact;
     ContactTooLarge when the patched contact would be past the limits (contact_limits.py), nothing changed."""
     new_email = normalise_email(changes["email"]) if "email" in changes else None
     try:
@@ -128,10 +129,12 @@ def patch(account_id, contact_id, changes):
             if not fits(fields):
                 raise too_large()
             now = utcnow()
-            session.execute(
-                update(contacts).where(contacts.c.id == contact_id).values(email=email, fields=fields, updated_at=now)
-            )
-            updated = as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now})
+            # Double opt-in proves an address, not a contact: a new address starts unconfirmed.
+            confirmed_at = row.confirmed_at if email == row.email else None
+            session.execute(update(contacts).where(contacts.c.id == contact_id).values(
+                email=email, fields=fields, updated_at=now, confirmed_at=confirmed_at))
+            updated = as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now,
+                               "confirmed_at": confirmed_at})
             events.queue_event(session, account_id, "contact.updated", updated)
     except IntegrityError:  # another writer took the address between our check and our update
         raise EmailTaken() from None

@@ -26,7 +26,7 @@ from .digests import keyed_digest
 from .ids import random_id
 from .contacts import timestamp
 from .models import IdempotentRequest, utcnow
-from .personal_data import Part, holds_address
+from .personal_data import Part, contact_ids, holds_address, holds_any
 
 RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # longer than gunicorn's 30 s worker timeout
@@ -148,20 +148,23 @@ def prune(now=None):
         return connection.execute(delete(requests).where(requests.c.created_at < cutoff)).rowcount
 
 
-def _holding(account_id, email):
-    """The account's stored requests whose answer holds the address (or whose key is the address)."""
+def _holding(connection, account_id, email):
+    """The account's stored requests whose answer holds the address or its contact's id (the answer may name the
+    address the contact had before a PATCH), or whose key is the address."""
     return (requests.c.account_id == account_id) & or_(
-        holds_address(requests.c.body, email), func.lower(requests.c.idempotency_key) == email)
+        holds_address(requests.c.body, email), func.lower(requests.c.idempotency_key) == email,
+        holds_any(requests.c.body, contact_ids(connection, account_id, email)))
 
 
 def _find(connection, account_id, email):
-    rows = connection.execute(select(requests).where(_holding(account_id, email)).order_by(requests.c.id)).all()
+    rows = connection.execute(select(requests).where(_holding(connection, account_id, email))
+                              .order_by(requests.c.id)).all()
     return [{"idempotency_key": r.idempotency_key, "key_id": r.key_id, "state": r.state, "status": r.status,
              "body": r.body, "created_at": timestamp(r.created_at)} for r in rows]
 
 
 def _erase(connection, account_id, email):
-    return connection.execute(delete(requests).where(_holding(account_id, email))).rowcount
+    return connection.execute(delete(requests).where(_holding(connection, account_id, email))).rowcount
 
 
 PERSONAL_DATA = Part("idempotent_requests", ("idempotent_requests",), _find, _erase)

@@ -3,7 +3,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Text, cast, false, func, or_, select
+
+from .models import Contact
+
+contacts = Contact.__table__
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,21 @@ def _like_pattern(text):
 
 
 def holds_address(column, email):
-    """A condition: the column's JSON text has a string that is the address, in any letter case.
+    """A condition: the column's JSON text has a string that is the address (or any text), in any letter case.
 
     The whole string, quotes included, so x-jo@example.com does not count as jo@example.com. JSON text
     spells non-ASCII as \\u escapes, so the address is looked for as JSON spells it."""
     return func.lower(cast(column, Text)).like(_like_pattern(json.dumps(email)), escape="\\")
+
+
+def contact_ids(connection, account_id, email):
+    """The ids of the account's contacts that have the address (one at most). What was written about a contact
+    (a queued notification, a stored answer) names the address it had then, and its id, which stays when a
+    PATCH changes the address: by the id, the person is found under the new address too."""
+    return list(connection.execute(select(contacts.c.id).where(
+        contacts.c.account_id == account_id, contacts.c.email == email)).scalars())
+
+
+def holds_any(column, texts):
+    """A condition: the column's JSON text has a string that is one of texts (as holds_address)."""
+    return or_(false(), *(holds_address(column, text) for text in texts))

@@ -10,7 +10,8 @@ MISSING_KEY = "Missing key. Send ?key=<publishable key>."
 NOT_ALTCHA = "This key does not ask for an ALTCHA challenge (see its page in the dashboard)."
 
 
-@bp.get("/challenge")
+# A public route a page calls (it serves CORS): its OPTIONS stays Flask's, as it always was.
+@bp.get("/challenge", provide_automatic_options=True)
 def altcha_challenge():
     """Public like the create route: counted per client IP, readable by the pages the key admits."""
     after_this_request(cors.add_headers)

@@ -30,7 +30,7 @@ def create_contact_preflight():
     return cors.preflight()
 
 
-@bp.post("/contacts", provide_automatic_options=False)
+@bp.post("/contacts")
 @idempotent
 def create_contact():
     after_this_request(cors.add_headers)
@@ -45,7 +45,7 @@ def create_contact():
     return _answer(submitted)
 
 
-@bp.get("/contacts", provide_automatic_options=False)
+@bp.get("/contacts")
 @secret_key_required
 def list_contacts():
     account_id, email = g.principal.account_id, request.args.get("email")

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, union_all, update
+from sqlalchemy import bindparam, delete, or_, select, union_all, update
 from sqlalchemy.engine import Connection
 
 from .. import driver
 from ..database import read_connection, write_connection
 from ..ids import random_id
 from ..models import utcnow
-from ..personal_data import Part
+from ..personal_data import Part, contact_ids, holds_any
 from .models import Delivery
 
 deliveries = Delivery.__table__
@@ -248,18 +248,20 @@ def retry_now(account_id, delivery_id):
 def forget_address(connection, account_id, email):
     """Delete every delivery of this account concerning this address (pending or done), in the caller's
     transaction: what an erasure of that person needs. Returns how many were deleted."""
-    return connection.execute(delete(deliveries).where(_about(account_id, email))).rowcount
+    return connection.execute(delete(deliveries).where(_about(connection, account_id, email))).rowcount
 
 
-
-def _about(account_id, email):
-    return (deliveries.c.account_id == account_id) & (deliveries.c.email == email)
+def _about(connection, account_id, email):
+    """The account's deliveries queued about the address, or naming its contact's id: a notification queued
+    before a PATCH changed the contact's email is about the same person."""
+    return (deliveries.c.account_id == account_id) & or_(
+        deliveries.c.email == email, holds_any(deliveries.c.payload, contact_ids(connection, account_id, email)))
 
 
 def find_for_address(connection, account_id, email):
     """This account's deliveries concerning the address, for a person's access request (sealed mails carry
     a working link, so only their existence is shown)."""
-    rows = connection.execute(select(deliveries).where(_about(account_id, email))
+    rows = connection.execute(select(deliveries).where(_about(connection, account_id, email))
                               .order_by(deliveries.c.created_at, deliveries.c.id))
     return [{"id": row.id, "kind": row.kind, "type": row.topic, "status": row.status,
              "created_at": row.created_at.isoformat(timespec="milliseconds") + "Z",

@@ -8,6 +8,7 @@ from wtforms import (BooleanField, FloatField, IntegerField, PasswordField, Radi
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from .. import challenges, keys, origins, spam_rules
+from ..nul_text import has_nul
 from ..addresses import InvalidEmail, normalise_email
 from ..autoresponders import templates
 from ..deliveries.events import EVENTS
@@ -50,6 +51,17 @@ class DomainListField(TextAreaField):
         return "\n".join(self.data or [])
 
 
+class DashboardForm(FlaskForm):
+    """Every dashboard form: a field holding NUL is that field's error before any other check runs (those may
+    read the database, and PostgreSQL refuses NUL in text), so the form is shown again and nothing is stored."""
+
+    def validate(self, extra_validators=None):
+        with_nul = [field for field in self if any(has_nul(value) for value in field.raw_data or ())]
+        for field in with_nul:
+            field.errors = ["This cannot contain a NUL character."]
+        return not with_nul and super().validate(extra_validators)
+
+
 def _valid_email(form, field):
     try:
         field.data = normalise_email(field.data or "")
@@ -62,7 +74,7 @@ def _email_field():
                        render_kw={"type": "email", "autocomplete": "email", "required": True})
 
 
-class _KeyKindAndDomains(FlaskForm):
+class _KeyKindAndDomains(DashboardForm):
     kind = RadioField("Kind of key", choices=KIND_CHOICES, default="publishable")
     domains = DomainListField("Allowed domains", description=DOMAINS_HELP, render_kw={"rows": 2})
 
@@ -89,7 +101,7 @@ class KeyRequestForm(_KeyKindAndDomains):
         super().validate_domains(field)
 
 
-class SignInForm(FlaskForm):
+class SignInForm(DashboardForm):
     email = _email_field()
 
 
@@ -97,7 +109,7 @@ class NewKeyForm(_KeyKindAndDomains):
     name = StringField("Name", validators=[Length(max=100)], description="Optional, to tell your keys apart.")
 
 
-class DomainsForm(FlaskForm):
+class DomainsForm(DashboardForm):
     domains = DomainListField("Allowed domains", description="One domain per line. Empty = any website.",
                               render_kw={"rows": 3})
 
@@ -114,7 +126,7 @@ class DomainsForm(FlaskForm):
 
 
 
-class VisitorPagesForm(FlaskForm):
+class VisitorPagesForm(DashboardForm):
     """What a publishable key's visitors see after sending its form."""
 
     success_url = StringField(
@@ -136,7 +148,7 @@ class VisitorPagesForm(FlaskForm):
             raise ValidationError(f"Enter a full address {where}, like https://example.com/thanks.")
 
 
-class ChallengeForm(FlaskForm):
+class ChallengeForm(DashboardForm):
     """The challenge a publishable key's visitors must pass; challenges.configure checks the rest."""
 
     kind = RadioField("Challenge", default="none", choices=[SelectChoice("none", "None (the spam trap only)")] + [
@@ -150,7 +162,7 @@ class ChallengeForm(FlaskForm):
                            description="reCAPTCHA v3 only: 0.0 to 1.0 (default 0.5); lower scores are refused.")
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(DashboardForm):
     """A new webhook: where to, and which events; the rule (endpoints.create) checks the URL."""
 
     url = StringField("Endpoint URL", validators=[Length(max=2048)], description="https://… on your server.",
@@ -161,7 +173,7 @@ class WebhookForm(FlaskForm):
     description = StringField("Description", validators=[Length(max=200)], description="Optional, for you.")
 
 
-class ContentRulesForm(FlaskForm):
+class ContentRulesForm(DashboardForm):
     """A publishable key's content rules; spam_rules.parse checks them (form.rules is the result)."""
 
     max_links = IntegerField("Most links in a message", validators=[Optional()], render_kw={"min": 0, "max": 1000},
@@ -197,7 +209,7 @@ class ContentRulesForm(FlaskForm):
                                                            ("blocked_words", "blocked_senders", "required_fields", "only_fields")}})
 
 
-class AutoresponderForm(FlaskForm):
+class AutoresponderForm(DashboardForm):
     """A publishable key's autoresponse: the owner's templates, checked in the sandbox before they are saved."""
 
     enabled = BooleanField("Send an autoresponse to each submitter's email")

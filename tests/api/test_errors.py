@@ -1,4 +1,6 @@
 """Every /v1 error is JSON of one shape, including routing errors and crashes."""
+import pytest
+
 
 
 def test_unknown_routes_are_json_404(client):
@@ -36,3 +38,52 @@ def test_healthz(client):
 def test_healthz_when_the_database_is_gone(make_app, tmp_path):
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
     assert app.test_client().get("/healthz").status_code == 503
+
+
+NUL_IN_A_PATH = [  # PostgreSQL refuses NUL in text: each of these was a 500 there, a 404 on SQLite
+    ("get", "/v1/contacts/con_%00abc"), ("patch", "/v1/contacts/con_%00abc"), ("delete", "/v1/contacts/con_%00abc"),
+    ("get", "/v1/contacts/con_%00abc/submissions"), ("get", "/v1/webhooks/wh_%00abc"),
+    ("patch", "/v1/webhooks/wh_%00abc"), ("delete", "/v1/webhooks/wh_%00abc"),
+    ("post", "/v1/webhooks/wh_%00abc/rotate-secret"), ("get", "/v1/webhooks/wh_%00abc/deliveries"),
+    ("post", "/v1/webhooks/wh_%00abc/deliveries/msg_%00x/retry"),
+]
+
+
+@pytest.mark.parametrize("method, path", NUL_IN_A_PATH)
+def test_a_nul_in_an_id_is_a_json_404_on_every_database(client, auth, method, path):
+    client.post("/v1/contacts", json={"email": "a@example.com"}, headers=auth)
+    response = getattr(client, method)(path, headers=auth, **({"json": {"x": 1}} if method == "patch" else {}))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_nul_in_a_cursor_or_query_is_400_invalid_query_on_every_database(client, auth):
+    contact = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=auth).get_json()
+    webhook = client.post("/v1/webhooks", json={"url": "https://example.com/h", "events": ["contact.created"]},
+                          headers=auth).get_json()
+    for path in ("/v1/contacts?starting_after=con_%00abc", "/v1/contacts?ending_before=con_%00abc",
+                 "/v1/contacts?email=a%00@example.com", f"/v1/contacts/{contact['id']}/submissions?starting_after=sub_%00x",
+                 f"/v1/contacts/{contact['id']}/submissions?ending_before=sub_%00x",
+                 f"/v1/webhooks/{webhook['id']}/deliveries?starting_after=msg_%00x"):
+        response = client.get(path, headers=auth)
+        assert response.status_code == 400, path
+        assert response.get_json()["error"]["code"] == "invalid_query", path
+
+
+@pytest.mark.parametrize("path", ["/v1/contacts/{id}", "/v1/contacts/{id}/submissions", "/v1/people/a@example.com",
+                                  "/v1/webhooks", "/v1/webhooks/wh_x", "/v1/webhooks/wh_x/deliveries",
+                                  "/v1/openapi.json"])
+def test_options_on_a_secret_key_route_is_the_json_405(client, auth, path):
+    contact = client.post("/v1/contacts", json={"email": "a@example.com"}, headers=auth).get_json()
+    response = client.options(path.format(id=contact["id"]), headers=auth)
+    assert response.status_code == 405 and response.is_json
+    assert response.get_json() == {"error": {"message": "Method not allowed.", "code": "method_not_allowed"}}
+    assert "OPTIONS" not in response.headers["Allow"] and "GET" in response.headers["Allow"]
+
+
+def test_the_create_preflight_still_answers_any_origin(client):
+    response = client.options("/v1/contacts", headers={"Origin": "https://site.example",
+                                                       "Access-Control-Request-Method": "POST"})
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "https://site.example"
+    assert response.headers["Access-Control-Allow-Methods"] == "POST"

@@ -153,3 +153,36 @@ def test_an_erasure_that_fails_part_way_erases_nothing(app, client, auth, monkey
             people.erase(owner, PERSON, "test")
         db.session.remove()
     assert everything_stored(app) == before
+
+
+def test_an_erasure_after_an_email_change_takes_the_mail_and_answers_about_the_old_address(app, client, auth,
+                                                                                            make_key):
+    """What was queued or stored about a contact under its old address is the person's under the new one."""
+    from contactapi.models import IdempotentRequest
+    from tests.deliveries.helpers import deliveries_of
+
+    publishable = {"Authorization": f"Bearer {make_key(kind='publishable')}"}  # notifies its owner
+    message = "call me on 555-0100"
+    created = client.post("/v1/contacts", json={"email": "old@example.com", "message": message}, headers=publishable)
+    contact_id = created.get_json()["id"]
+    client.post("/v1/contacts", json={"email": "old@example.com", "message": message},
+                headers={**auth, "Idempotency-Key": "import-1"})
+    assert client.patch(f"/v1/contacts/{contact_id}", json={"email": "new@example.com"},
+                        headers=auth).status_code == 200
+
+    def held_message():
+        with app.app_context():
+            answers = [r.body for r in db.session.execute(select(IdempotentRequest)).scalars()]
+            db.session.remove()
+        return ([d["status"] for d in deliveries_of(app) if message in json.dumps(d["payload"])],
+                [body for body in answers if message in body])
+
+    pending, answers = held_message()
+    assert pending == ["pending"] and len(answers) == 1 and "old@example.com" in answers[0]
+    person = client.get("/v1/people/new@example.com", headers=auth).get_json()
+    assert [d["type"] for d in person["deliveries"]] == ["notification"]
+    assert [r["idempotency_key"] for r in person["idempotent_requests"]] == ["import-1"]
+
+    erased = client.delete("/v1/people/new@example.com", headers=auth).get_json()["erased"]
+    assert erased["deliveries"] == 1 and erased["idempotent_requests"] == 1 and erased["contacts"] == 1
+    assert held_message() == ([], [])

@@ -193,3 +193,31 @@ def test_every_read_shows_a_contact_the_same_way(client, auth, app):
     path = f"/v1/contacts/{ada['id']}/submissions"
     numbered = client.get(f"{path}?page_size=5", headers=auth).get_json()["data"]
     assert client.get(f"{path}?limit=5", headers=auth).get_json() == {"data": numbered, "has_more": False}
+
+
+def test_changing_the_email_resets_the_confirmation_and_keeping_it_does_not(client, auth, app):
+    """Double opt-in proves an address: a PATCH to another one leaves the contact unconfirmed, as stored."""
+    from datetime import datetime
+
+    from contactapi.extensions import db
+    from contactapi.models import Contact
+
+    kept = create(client, auth, "kept@example.com")
+    moved = create(client, auth, "old@example.com")
+    with app.app_context():  # both pressed the double opt-in button
+        db.session.execute(db.update(Contact).values(confirmed_at=datetime(2026, 1, 2, 3, 4, 5)))
+        db.session.commit()
+        db.session.remove()
+
+    same = client.patch(f"/v1/contacts/{kept['id']}", json={"email": "KEPT@example.com", "plan": "pro"}, headers=auth)
+    changed = client.patch(f"/v1/contacts/{moved['id']}", json={"email": "new@example.com"}, headers=auth)
+
+    assert same.status_code == 200 and same.get_json()["confirmed_at"] == "2026-01-02T03:04:05.000Z"
+    assert changed.status_code == 200 and changed.get_json()["confirmed_at"] is None
+    with app.app_context():
+        stored = dict(db.session.execute(db.select(Contact.email, Contact.confirmed_at)).all())
+        db.session.remove()
+    assert stored == {"kept@example.com": datetime(2026, 1, 2, 3, 4, 5), "new@example.com": None}
+    assert client.get(f"/v1/contacts/{moved['id']}", headers=auth).get_json()["confirmed_at"] is None
+    assert [c["email"] for c in client.get("/v1/contacts?confirmed=true", headers=auth).get_json()["data"]] == [
+        "kept@example.com"]

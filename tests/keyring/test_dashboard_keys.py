@@ -20,6 +20,16 @@ def key_id_of(app, raw):
     return key_id
 
 
+def key_settings(app):
+    """Every stored key and autoresponder setting, as text."""
+    from contactapi.extensions import db
+    with app.app_context():
+        stored = {table: [str(tuple(row)) for row in db.session.execute(db.text(f"SELECT * FROM {table} ORDER BY 1"))]
+                  for table in ("api_keys", "autoresponders")}
+        db.session.remove()
+    return stored
+
+
 def act(client, key_id, action, **form):
     """Press a button of a key's page."""
     return post_form(client, "/dashboard/keys", f"/dashboard/keys/{key_id}/{action}", **form)
@@ -92,6 +102,7 @@ def test_a_secret_key_made_in_the_dashboard_is_shown_once(owner, app):
     ({"kind": "secret", "domains": "example.com"}, "Only publishable keys"),
     ({"kind": "publishable", "domains": "not a domain/x"}, "is not a domain name"),
     ({"kind": "publishable", "name": "x" * 101}, "100"),
+    ({"kind": "publishable", "name": "a\x00b"}, "NUL"),  # was a 500 on PostgreSQL, which refuses NUL in text
 ])
 def test_a_bad_new_key_form_is_shown_again_with_the_error(owner, app, form, message):
     response = post_form(owner, "/dashboard/keys", "/dashboard/keys", **form)
@@ -233,3 +244,35 @@ def test_a_key_sets_what_its_visitors_see(app, owner, client):
     landed = client.post("/v1/contacts", data={"access_key": raw, "email": "a@example.com"},
                          headers={"Origin": "https://example.com", "Accept": "text/html"})
     assert landed.status_code == 303 and landed.headers["Location"] == "https://www.example.com/merci"
+
+
+@pytest.mark.parametrize("action, form", [
+    ("domains", {"domains": "a\x00b.example"}),
+    ("autoresponder", {"enabled": "y", "subject": "Hi\x00", "body": "Thanks\x00"}),
+    ("challenge", {"kind": "turnstile", "site_key": "site\x00", "secret": "secret\x00"}),
+    ("content-rules", {"blocked_words": "spam\x00"}),
+])
+def test_a_nul_in_a_key_form_is_the_forms_error_and_stores_nothing(owner, app, make_key, action, form):
+    key_id = key_id_of(app, make_key(kind="publishable"))
+    before = key_settings(app)
+    response = post_form(owner, f"/dashboard/keys/{key_id}", f"/dashboard/keys/{key_id}/{action}", **form)
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    assert key_settings(app) == before
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/dashboard/contacts/con_%00abc", 404), ("/dashboard/contacts/con_%00abc/person.json", 404),
+    ("/dashboard/keys/key_%00abc", 404), ("/dashboard/inbox/sub_%00abc", 404), ("/dashboard/webhooks/wh_%00abc", 404),
+    ("/dashboard/contacts?q=a%00b", 400), ("/dashboard/inbox?q=a%00b", 400), ("/dashboard/inbox?key=key_%00", 400),
+    ("/dashboard/spam?key=key_%00", 400), ("/dashboard/export/csv?q=a%00b", 400),
+    ("/dashboard/inbox/export/csv?key=key_%00", 400),
+])
+def test_a_nul_in_a_dashboard_path_or_query_is_404_or_400_on_every_database(owner, path, status):
+    response = owner.get(path)
+    assert response.status_code == status and response.mimetype == "text/html"
+
+
+def test_a_nul_in_a_key_button_path_changes_nothing(owner, app, make_key):
+    key_id = key_id_of(app, make_key(kind="publishable"))
+    response = post_form(owner, f"/dashboard/keys/{key_id}", "/dashboard/keys/key_%00abc/disable")
+    assert response.status_code == 404 and keys_of(app, "owner@example.com")[0][2] == "active"
