@@ -36,8 +36,8 @@ def managed_by_models(name, type_, parent_names):
 
 def terms_of(query):
     """The lower-case words of a query (at most MAX_TERMS); quotes and operators are plain text here.
-    A NUL separates words: no stored text holds one, FTS5 cannot parse it and PostgreSQL refuses it."""
-    return [term for term in re.split(r"[\s\x00]+", query.strip().lower()) if term][:MAX_TERMS]
+    A query string holding NUL never gets here (nul_text.py)."""
+    return [term for term in re.split(r"\s+", query.strip().lower()) if term][:MAX_TERMS]
 
 
 def address_matches(column, query):
