@@ -41,7 +41,7 @@ PUBLIC_KEY = ("RATELIMIT_PUBLIC_KEY", "public-key")
 SECRET_KEY = ("RATELIMIT_SECRET_KEY", "secret-key")
 KEY_REQUEST_IP = ("RATELIMIT_KEY_REQUEST_IP", "key-request-ip")
 _STATE = "contactapi.ratelimits"  # app.extensions key of this worker's _Counter
-_COUNTED = "_ratelimit_counted"  # g attribute: the last budget this request was counted against
+_COUNTED = "_ratelimit_counted"  # g attribute: the budgets this request was counted against, in order
 _LONGEST_BACK_OFF = 32  # seconds between checks of a store that is down
 
 
@@ -120,7 +120,7 @@ def _counter():
 
 def _count(rule, identity):
     """One hit per limit the rule's config value sets, against identity's bucket; RateLimited when one
-    is spent. The last budget counted is kept for the headers."""
+    is spent. Each budget counted is kept for the headers."""
     config_name, scope = rule
     config = current_app.config
     if not config["RATELIMIT_ENABLED"]:
@@ -129,7 +129,7 @@ def _count(rule, identity):
     identifiers = (scope, identity or "-")
     for item in _items(config[config_name]):
         strategy, allowed = counter.hit(item, identifiers)
-        setattr(g, _COUNTED, _Counted(strategy, item, identifiers))
+        setattr(g, _COUNTED, (*g.get(_COUNTED, ()), _Counted(strategy, item, identifiers)))
         if not allowed:
             raise RateLimited()
 
@@ -178,15 +178,16 @@ def seconds_until_reset():
 
 
 def _counted_now():
-    """The last budget counted for this request, when it may be shown (and the store still answers)."""
+    """Of the budgets counted for this request, the one closest to running out (the one a 429 came from, or
+    the next to refuse: a form post's client IP rather than its key, while the IP has fewer left), when it may
+    be shown and the store still answers."""
     counted = g.get(_COUNTED)
-    if counted is None or not current_app.config["RATELIMIT_HEADERS_ENABLED"]:
+    if not counted or not current_app.config["RATELIMIT_HEADERS_ENABLED"]:
         return None
     try:
-        counted.stats()
+        return min(counted, key=lambda budget: budget.stats().remaining)
     except Exception:  # the store went away since: no headers rather than a failed answer
         return None
-    return counted
 
 
 _WARNED = "contactapi.ratelimit_degraded_warned"  # app.extensions key: this worker has logged it
@@ -223,8 +224,8 @@ def _after_request(response):
 
 
 def _headers(counted, standard, refused):
-    """X-RateLimit-Limit, -Remaining and -Reset (a Unix time) for the last budget this request was counted
-    against; Retry-After (seconds) too when it was refused for it (a 429: on any other answer the header would
+    """X-RateLimit-Limit, -Remaining and -Reset (a Unix time) for the budget this request is closest to
+    running out of; Retry-After (seconds) too when it was refused for it (a 429: on any other answer the header would
     tell a client to wait before its next request); if standard, RateLimit-Limit, -Remaining and -Reset (IETF
     draft: seconds until the window resets)."""
     window, now = counted.stats(), time.time()

@@ -36,12 +36,27 @@ def test_publishable_keys_are_limited_per_client_ip(limited_app, make_key):
 
 
 def test_successful_answers_carry_the_rate_limit_headers(limited_app, make_key):
-    """They describe the last budget counted: the key's (the address was counted before it)."""
+    """They describe the budget closest to running out: here the key's (its address has 1000)."""
     response = create(limited_app(RATELIMIT_PUBLIC_KEY="5/minute"), make_key(kind="publishable"))
     assert response.status_code == 201
     assert response.headers["X-RateLimit-Limit"] == "5" and response.headers["X-RateLimit-Remaining"] == "4"
     assert "X-RateLimit-Reset" in response.headers
     assert "Retry-After" not in response.headers  # only a refused answer tells the client to wait (README)
+
+
+def test_the_headers_follow_the_budget_that_will_refuse_first(limited_app, make_key):
+    """A form post counts its address and its key: the headers count down the one that will refuse."""
+    client = limited_app(RATELIMIT_PUBLIC_IP="3/minute", RATELIMIT_PUBLIC_KEY="600/minute")
+    key = make_key(kind="publishable")
+    answers = [create(client, key) for _ in range(4)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    assert [a.headers["RateLimit-Limit"] for a in answers] == ["3"] * 4
+    assert [a.headers["RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    busy = limited_app(RATELIMIT_PUBLIC_IP="60/minute", RATELIMIT_PUBLIC_KEY="3/minute")
+    visitors = [create(busy, key, ip=f"10.0.1.{n}") for n in range(3)]  # many visitors, one key
+    assert [a.headers["RateLimit-Limit"] for a in visitors] == ["3"] * 3
+    assert [a.headers["RateLimit-Remaining"] for a in visitors] == ["2", "1", "0"]
 
 
 def test_publishable_keys_are_limited_per_key_across_addresses(limited_app, make_key):
