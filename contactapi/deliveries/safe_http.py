@@ -1,6 +1,6 @@
 """Outbound HTTP that a webhook URL cannot turn against us or our network: https only (http when allowed),
-no loopback/private/link-local/multicast/reserved address (checked on the resolved addresses AND on the
-address actually connected to, against DNS rebinding), no redirects followed, one deadline for the whole
+only globally reachable unicast addresses (no loopback, private, shared, link-local, multicast or reserved one;
+checked on the resolved addresses AND on the address actually connected to, against DNS rebinding), no redirects followed, one deadline for the whole
 call, and at most a few KiB of the answer read.
 
 The standard library's http.client is used because it lets us connect the socket ourselves (to the
@@ -37,12 +37,24 @@ class Target:
     path: str
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: a NAT64 gateway reaches the IPv4 inside
+
+
+def _reached(ip):
+    """The IPv4 address an IPv6 one stands for (mapped, 6to4, Teredo's client, NAT64), else the address itself."""
+    if ip.version == 4:
+        return ip
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None) or ip
+
+
 def _forbidden(address):
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
-    return (ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified)
+    """Anything but a globally reachable unicast address: not only loopback, private, link-local and reserved
+    ranges, but also the shared address space (100.64.0.0/10: carrier NAT, and overlay networks such as
+    Tailscale's), documentation and benchmarking ranges, and an IPv6 address standing for one of them."""
+    ip = _reached(ipaddress.ip_address(address.split("%", 1)[0]))
+    return not ip.is_global or ip.is_multicast
 
 
 def check_url(url, allow_http=False, allow_private=False):

@@ -49,7 +49,16 @@ def test_a_silent_receiver_is_cut_off_at_the_deadline():
 
 
 @pytest.mark.parametrize("url", ["http://example.com/", "https://127.0.0.1/", "https://[::ffff:10.0.0.1]/",
-                                 "https://0.0.0.0/", "https://224.0.0.1/"])
+                                 "https://0.0.0.0/", "https://224.0.0.1/", "https://100.64.0.1/",
+                                 "https://100.100.100.100/", "https://198.18.0.1/", "https://[64:ff9b::7f00:1]/",
+                                 "https://[2002:7f00:1::1]/", "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/",
+                                 "https://[fc00::1]/", "https://[fe80::1]/", "https://255.255.255.255/"])
 def test_check_url_refuses_without_the_allowances(url):
     with pytest.raises(safe_http.UnsafeTarget):
         safe_http.check_url(url)
+
+
+@pytest.mark.parametrize("url", ["https://93.184.215.14/", "https://[2606:4700:4700::1111]/",
+                                 "https://[64:ff9b::5db8:d70e]/", "https://hooks.example.com/"])
+def test_check_url_admits_globally_reachable_addresses(url):
+    assert safe_http.check_url(url).host
