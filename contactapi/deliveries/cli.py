@@ -12,7 +12,8 @@ deliveries_group = AppGroup("deliveries", help="Send the outbox's mails and webh
 
 
 @deliveries_group.command("work")
-@click.option("--threads", default=1, show_default=True, help="Deliveries sent at once by this process.")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Deliveries sent at once by this process.")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 def work(threads, once):
     """Drain the outbox until stopped (SIGTERM or Ctrl-C let the deliveries being sent finish)."""
