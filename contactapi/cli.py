@@ -35,6 +35,11 @@ search_group = AppGroup("search", help="The full-text search over submissions.")
 @click.option("--name", default="", help="A name to tell keys apart.")
 def create_key(email, kind, domains, name):
     """Create a key and print it alone on the last line (a secret key is shown only this once)."""
+    # The domains are checked before anything is written: a refused key leaves no new account behind.
+    try:
+        domains = keys.domains_for(kind, domains)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--domain") from None
     try:
         account = accounts.get_or_create_account(email)
         key, raw = keys.create_key(account, kind, name=name, domains=domains)
