@@ -8,13 +8,17 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _start_with(tmp_path, **settings):
-    """`flask --app wsgi routes` in a fresh process (settings are read at import): its exit code and last line."""
+def _environment(tmp_path, settings):
     environment = {**os.environ, "CONTACTAPI_ENV": "production", "SECRET_KEY": "config-test",
                    "DATABASE_URL": f"sqlite:///{tmp_path}/config.sqlite3", **settings}
-    environment = {name: value for name, value in environment.items() if value is not None}
-    answer = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "routes"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=60, check=False)
+    return {name: value for name, value in environment.items() if value is not None}
+
+
+def _start_with(tmp_path, **settings):
+    """`flask --app wsgi routes` in a fresh process (settings are read at import): its exit code and last line."""
+    answer = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "routes"], cwd=ROOT,
+                            env=_environment(tmp_path, settings), capture_output=True, text=True, timeout=60,
+                            check=False)
     return answer.returncode, (answer.stderr.strip().splitlines() or [""])[-1]
 
 
@@ -35,3 +39,13 @@ def test_a_setting_the_app_cannot_run_with_is_named_on_the_last_line(tmp_path, s
 def test_the_settings_as_documented_start(tmp_path):
     assert _start_with(tmp_path, MAIL_PORT="587", TRUSTED_PROXIES="1", DELIVERY_POLL_INTERVAL="0.5") == (0, "")
 
+
+
+def test_gunicorn_stops_with_the_error_of_a_worker_that_could_not_load_the_app(tmp_path):
+    # The setting is checked as each worker builds the app; its exit hook must not bury that error under its own.
+    answer = subprocess.run([sys.executable, "-m", "gunicorn", "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"], cwd=ROOT,
+                            env=_environment(tmp_path, {"SECRET_KEY": None}), capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert answer.returncode != 0
+    assert "contactapi.config.ConfigError: SECRET_KEY must be set" in answer.stderr
+    assert "Exception during worker exit" not in answer.stderr and "AttributeError" not in answer.stderr
