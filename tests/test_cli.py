@@ -3,6 +3,8 @@ import csv
 import io
 import json
 
+import pytest
+
 
 def create_key(runner, *args):
     result = runner.invoke(args=["keys", "create", *args])
@@ -91,3 +93,13 @@ def test_contacts_export_csv_and_json(runner, client, tmp_path):
 def test_contacts_export_unknown_account(runner):
     result = runner.invoke(args=["contacts", "export", "--email", "nobody@example.com"])
     assert result.exit_code != 0 and "No account" in result.output
+
+
+@pytest.mark.parametrize("command", [["keys", "list", "--email", "o@example.com"],
+                                     ["deliveries", "work", "--once"], ["spam", "prune"]])
+def test_a_database_without_schema_is_one_line_not_a_traceback(make_app, tmp_path, command):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/never-migrated.sqlite3")
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The database cannot be used: no such table: ")
+    assert "db upgrade" in result.output and "SELECT" not in result.output

@@ -4,11 +4,11 @@ import threading
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from ..command_groups import CommandGroup
 from . import worker
 
-deliveries_group = AppGroup("deliveries", help="Send the outbox's mails and webhook calls.")
+deliveries_group = CommandGroup("deliveries", help="Send the outbox's mails and webhook calls.")
 
 
 @deliveries_group.command("work")
