@@ -87,6 +87,9 @@ def post_worker_init(worker):
 
 def worker_exit(server, worker):
     # A delivery still being sent is not lost: its row is claimed again when its lease ends (logged).
+    app = getattr(worker, "wsgi", None)
+    if app is None:  # the worker never loaded the app (e.g. a ConfigError): nothing started, and its error stays last
+        return
     from contactapi.deliveries import worker as deliveries
 
-    deliveries.stop_embedded(worker.wsgi, timeout=2)
+    deliveries.stop_embedded(app, timeout=2)

@@ -7,7 +7,8 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database, deliveries, nul_text, ratelimits, redaction, schema_migrations, search, sessions, visitors
-from .config import DEVELOPMENT_SECRET_KEY, DevelopmentConfig, TestConfig, config_from_environment
+from .config import (DEVELOPMENT_SECRET_KEY, ConfigError, DevelopmentConfig, TestConfig, config_from_environment,
+                     whole_number)
 from .errors import register_errorhandlers
 from .extensions import babel, csrf, db, mail
 from .security import register_security_headers
@@ -41,11 +42,14 @@ def create_app(config=None, overrides=None):
 
 
 def check_config(app):
+    """ConfigError, naming the setting, for one the app cannot run with; the derived settings filled in."""
     if not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set (see README: Configuration)")
+        raise ConfigError("SECRET_KEY must be set to a long random string of your own (see README: Configuration)")
     if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and app.config["ENVIRONMENT"] != "development":
-        raise RuntimeError("SECRET_KEY is the public development key, which anyone can use to forge sign-ins: "
-                           "set a long random SECRET_KEY of your own (see README: Configuration)")
+        raise ConfigError("SECRET_KEY is the public development key, which anyone can use to forge sign-ins: "
+                          "set a long random SECRET_KEY of your own (see README: Configuration)")
+    # Also when set in code (overrides): a negative count would make ProxyFix trust a hop the client wrote.
+    app.config["TRUSTED_PROXIES"] = whole_number("TRUSTED_PROXIES", app.config["TRUSTED_PROXIES"], minimum=0)
     if app.config["ENVIRONMENT"] == "production" and app.config["BASE_URL"].startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True  # served over https: the cookie never travels in clear
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

@@ -2,10 +2,10 @@
 operator's commands."""
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from . import accounts, exports, idempotency, keys, search_index, spam_folder
 from .addresses import InvalidEmail
+from .command_groups import CommandGroup
 from .extensions import db
 from .inbox import InboxFilter
 from .models import ApiKey
@@ -21,11 +21,11 @@ def _account_or_fail(email):
     return account
 
 
-keys_group = AppGroup("keys", help="Create, list and disable API keys.")
-contacts_group = AppGroup("contacts", help="Export contacts.")
-spam_group = AppGroup("spam", help="The spam folder.")
-idempotency_group = AppGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
-search_group = AppGroup("search", help="The full-text search over submissions.")
+keys_group = CommandGroup("keys", help="Create, list and disable API keys.")
+contacts_group = CommandGroup("contacts", help="Export contacts.")
+spam_group = CommandGroup("spam", help="The spam folder.")
+idempotency_group = CommandGroup("idempotency", help="Answers kept for Idempotency-Key retries.")
+search_group = CommandGroup("search", help="The full-text search over submissions.")
 
 
 @keys_group.command("create")
@@ -35,6 +35,11 @@ search_group = AppGroup("search", help="The full-text search over submissions.")
 @click.option("--name", default="", help="A name to tell keys apart.")
 def create_key(email, kind, domains, name):
     """Create a key and print it alone on the last line (a secret key is shown only this once)."""
+    # The domains are checked before anything is written: a refused key leaves no new account behind.
+    try:
+        domains = keys.domains_for(kind, domains)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--domain") from None
     try:
         account = accounts.get_or_create_account(email)
         key, raw = keys.create_key(account, kind, name=name, domains=domains)

@@ -3,15 +3,44 @@ import os
 from datetime import timedelta
 
 
-def _env_int(name, default):
+class ConfigError(RuntimeError):
+    """A setting the app cannot start with: the message names it and says what it must be."""
+
+
+def whole_number(name, value, minimum=None):
+    """value (the environment's text, or an int set in code) as an int; ConfigError when it is not a whole
+    number, or is below minimum."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or (minimum is not None and number < minimum):
+        expected = "a whole number" + (f" of at least {minimum}" if minimum is not None else "")
+        raise ConfigError(f"{name} must be {expected}, not {value!r} (see README: Configuration)")
+    return number
+
+
+def _number(name, value):
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value!r} (see README: Configuration)") from None
+
+
+def _env_int(name, default, minimum=None):
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    return whole_number(name, value, minimum) if value not in (None, "") else default
+
+
+def _env_float(name, default):
+    value = os.environ.get(name)
+    return _number(name, value) if value not in (None, "") else default
 
 
 def _env_seconds(name, default):
     """A comma-separated list of seconds, e.g. DELIVERY_RETRY_SCHEDULE=60,300,1800."""
     value = os.environ.get(name)
-    return [float(part) for part in value.split(",") if part.strip()] if value else default
+    return [_number(name, part) for part in value.split(",") if part.strip()] if value else default
 
 
 def _env_bool(name, default=False):
@@ -61,12 +90,12 @@ class Config:
     # `flask deliveries work` sends); how often an idle worker looks; how long a claimed delivery is held
     # (longer than any sending can take, so it is never sent twice); the waits between attempts.
     DELIVERY_EMBEDDED_WORKERS = _env_int("DELIVERY_EMBEDDED_WORKERS", 1)
-    DELIVERY_POLL_INTERVAL = float(os.environ.get("DELIVERY_POLL_INTERVAL") or 1)
+    DELIVERY_POLL_INTERVAL = _env_float("DELIVERY_POLL_INTERVAL", 1)
     DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300)
     DELIVERY_BATCH = _env_int("DELIVERY_BATCH", 10)  # deliveries a worker claims (and records) in one transaction
     # Embedded workers give way to the requests their process serves: a due delivery waits for a pause in
     # them (deliveries/traffic.py), but never longer than this many seconds past its due time (0: no waiting).
-    DELIVERY_MAX_LAG = float(os.environ.get("DELIVERY_MAX_LAG") or 30)
+    DELIVERY_MAX_LAG = _env_float("DELIVERY_MAX_LAG", 30)
     DELIVERY_RETRY_SCHEDULE = _env_seconds(
         "DELIVERY_RETRY_SCHEDULE", [60, 300, 1800, 7200, 21600, 43200, 43200, 43200, 43200, 43200])
     WEBHOOK_ALLOW_HTTP = _env_bool("WEBHOOK_ALLOW_HTTP")  # http:// webhook URLs (tests, LANs)
@@ -82,7 +111,8 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # If Redis goes away, keep limiting per worker in memory rather than failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Never negative: ProxyFix would then trust a hop the client wrote itself (and fail on it).
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0, minimum=0)
 
     # Challenges (README: Stopping spam). ALTCHA's proof-of-work cost (PBKDF2 iterations per attempt) and how
     # long a challenge may be solved and used; the providers' verify URLs (tests point them at a local

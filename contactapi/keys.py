@@ -92,7 +92,7 @@ def create_key(account, kind, name="", domains=(), notify=None):
     """A new active key for account; returns (ApiKey, raw key). The raw key is never stored if secret."""
     if kind not in PREFIXES:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    domains = normalise_domains(domains)
+    domains = domains_for(kind, domains)
     raw = PREFIXES[kind] + random_token()
     with write_transaction() as session:
         _room_for_one_more(account.id)

@@ -33,6 +33,7 @@ from limits.storage import storage_from_string
 from limits.strategies import STRATEGIES
 from werkzeug.exceptions import TooManyRequests
 
+from .config import ConfigError
 from .ratelimit_memory import WORKER_MEMORY, WorkerMemoryStorage
 from .response_headers import set_all
 
@@ -40,6 +41,8 @@ PUBLIC_IP = ("RATELIMIT_PUBLIC_IP", "public-ip")
 PUBLIC_KEY = ("RATELIMIT_PUBLIC_KEY", "public-key")
 SECRET_KEY = ("RATELIMIT_SECRET_KEY", "secret-key")
 KEY_REQUEST_IP = ("RATELIMIT_KEY_REQUEST_IP", "key-request-ip")
+# Every limit string read at request time (mail_limits.py reads the last), so each is parsed at startup too.
+LIMIT_SETTINGS = (PUBLIC_IP[0], PUBLIC_KEY[0], SECRET_KEY[0], KEY_REQUEST_IP[0], "RATELIMIT_KEY_REQUEST_EMAIL")
 _STATE = "contactapi.ratelimits"  # app.extensions key of this worker's _Counter
 _COUNTED = "_ratelimit_counted"  # g attribute: the budgets this request was counted against, in order
 _LONGEST_BACK_OFF = 32  # seconds between checks of a store that is down
@@ -53,6 +56,17 @@ class RateLimited(TooManyRequests):
 def _items(text):
     """The limits a config value like "60/minute" (or "10/second;600/minute") sets, parsed once."""
     return tuple(parse_many(text))
+
+
+def check_limits(config):
+    """ConfigError naming the first limit setting that does not parse: the app refuses to start rather than
+    answer 500 to every request that setting counts."""
+    for name in LIMIT_SETTINGS:
+        try:
+            _items(config[name])
+        except (ValueError, TypeError):
+            raise ConfigError(f'{name} must be a rate limit such as "60/minute" or "10/second;600/minute", '
+                              f"not {config[name]!r} (see README: Configuration)") from None
 
 
 @dataclass
@@ -81,7 +95,7 @@ class _Counter:
         self.storage = storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
         name = config.get("RATELIMIT_STRATEGY", "fixed-window")
         if name not in STRATEGIES:
-            raise RuntimeError(f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, not {name!r}")
+            raise ConfigError(f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, not {name!r}")
         strategy_class = STRATEGIES[name]
         self.shared = strategy_class(self.storage)
         self.fallback_enabled = config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
@@ -246,8 +260,9 @@ def announce_standard_headers(blueprint):
 
 
 def init_app(app):
-    """The app's counts on its configured store; headers on every counted answer; log, once per worker,
-    when limits fall back to memory."""
+    """Every limit setting checked; the app's counts on its configured store; headers on every counted answer;
+    log, once per worker, when limits fall back to memory."""
+    check_limits(app.config)
     app.extensions[_STATE] = _Counter(app.config)
     app.extensions[_STANDARD] = set()
     app.after_request(_after_request)

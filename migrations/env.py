@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -68,6 +69,40 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """Foreign keys off while the migrations run on this SQLite connection, on again after.
+
+    SQLite alters a table by rebuilding it (batch_alter_table: copy, DROP TABLE, rename), and with
+    foreign keys on, the DROP deletes every row that points at the table through ON DELETE CASCADE.
+    SQLite's own procedure for schema changes turns them off first (https://sqlite.org/lang_altertable.html).
+    The PRAGMA does nothing inside a transaction, so it goes straight to the driver, before any BEGIN
+    (database.py's engine begins transactions itself and leaves the driver in autocommit)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver_connection = connection.connection.driver_connection
+    driver_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        # Alembic committed each migration; what is left open is at most its read of the version table.
+        if connection.in_transaction():
+            connection.rollback()
+        # On again before the connection goes back to the pool: the app relies on ON DELETE CASCADE.
+        driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(ctx, step, **_):
+    """Refuse to commit a SQLite migration that left a row pointing at nothing (foreign keys were off)."""
+    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(
+            f"Migration {'+'.join(step.source_revision_ids) or 'base'} -> "
+            f"{'+'.join(step.destination_revision_ids) or 'base'} left rows whose foreign keys point at nothing "
+            f"(table, rowid, parent, constraint): {broken[:10]}; nothing of it was committed.")
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -92,7 +127,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_off_on_sqlite(connection):
+        if connection.dialect.name == "sqlite":
+            conf_args["on_version_apply"] = [
+                *conf_args.get("on_version_apply", ()), check_foreign_keys]
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -3,6 +3,8 @@ import csv
 import io
 import json
 
+import pytest
+
 
 def create_key(runner, *args):
     result = runner.invoke(args=["keys", "create", *args])
@@ -32,6 +34,25 @@ def test_keys_create_refuses_bad_input(runner):
     result = runner.invoke(args=["keys", "create", "--email", "a@example.com", "--kind", "publishable",
                                  "--domain", "not a domain"])
     assert result.exit_code != 0 and "not a domain" in result.output
+
+
+def test_keys_create_refuses_a_bad_domain_before_creating_the_account(runner):
+    result = runner.invoke(args=["keys", "create", "--email", "new@example.com", "--kind", "publishable",
+                                 "--domain", "bad domain!"])
+    assert result.exit_code != 0 and "bad domain!" in result.output
+    listed = runner.invoke(args=["keys", "list", "--email", "new@example.com"])
+    assert listed.exit_code != 0 and "No account for new@example.com." in listed.output
+
+
+def test_keys_create_refuses_domains_on_a_secret_key_as_the_dashboard_does(runner):
+    result = runner.invoke(args=["keys", "create", "--email", "new@example.com", "--kind", "secret",
+                                 "--domain", "example.com"])
+    assert result.exit_code != 0 and "Only publishable keys can be locked to domains." in result.output
+    listed = runner.invoke(args=["keys", "list", "--email", "new@example.com"])
+    assert "No account for new@example.com." in listed.output
+    create_key(runner, "--email", "new@example.com", "--kind", "secret")
+    listing = runner.invoke(args=["keys", "list", "--email", "new@example.com"]).output
+    assert listing.count("\tsecret\t") == 1 and "\tany domain\t" in listing
 
 
 def test_eleventh_active_key_is_refused(runner):
@@ -72,3 +93,13 @@ def test_contacts_export_csv_and_json(runner, client, tmp_path):
 def test_contacts_export_unknown_account(runner):
     result = runner.invoke(args=["contacts", "export", "--email", "nobody@example.com"])
     assert result.exit_code != 0 and "No account" in result.output
+
+
+@pytest.mark.parametrize("command", [["keys", "list", "--email", "o@example.com"],
+                                     ["deliveries", "work", "--once"], ["spam", "prune"]])
+def test_a_database_without_schema_is_one_line_not_a_traceback(make_app, tmp_path, command):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/never-migrated.sqlite3")
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The database cannot be used: no such table: ")
+    assert "db upgrade" in result.output and "SELECT" not in result.output

@@ -2,6 +2,8 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from contactapi import accounts, keys
 from contactapi.extensions import db
 
@@ -42,3 +44,14 @@ def test_disabled_key_stops_working_after_the_cache_ttl(make_app, make_key, monk
         assert keys.authenticate(raw) == principal  # still cached on this worker
         clock[0] += 5.1
         assert keys.authenticate(raw) is None
+
+
+def test_only_a_publishable_key_is_ever_locked_to_domains(app):
+    # One rule (keys.domains_for) for every way a key is made: the dashboard, the CLI, an emailed link.
+    with app.app_context():
+        account = accounts.get_or_create_account("locks@example.com")
+        with pytest.raises(ValueError, match="^Only publishable keys can be locked to domains.$"):
+            keys.create_key(account, "secret", domains=["example.com"])
+        key, _raw = keys.create_key(account, "publishable", domains=["https://Example.com/"])
+        assert key.domains == ["example.com"] and keys.active_key_count(account.id) == 1
+        db.session.remove()

@@ -5,6 +5,8 @@ import os
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
@@ -45,6 +47,55 @@ def test_upgrade_matches_models_and_downgrade_reverses(fresh_database_url):
             tables = set(db.inspect(connection).get_table_names()) - {"alembic_version"}
         assert tables == set()
         upgrade()
+        db.engine.dispose()
+
+
+# A row in every table that points at a table a migration rebuilds (SQLite alters a table by copy, DROP, rename).
+ROWS_AT_HEAD = {
+    "accounts": "INSERT INTO accounts (id, email, contact_count, created_at) VALUES (1, 'o@example.com', 1, '2026-01-01')",
+    "api_keys": "INSERT INTO api_keys (id, account_id, kind, digest, display, public_value, name, status, domains, "
+                "notify, created_at) VALUES ('key_1', 1, 'publishable', 'd', 'ck_pub_…abcd', 'ck_pub_x', 'Shop', "
+                "'active', '[]', true, '2026-01-01')",
+    "contacts": "INSERT INTO contacts (id, account_id, email, fields, created_at, updated_at, submission_seq) VALUES "
+                "('con_1', 1, 'a@example.com', '{}', '2026-01-01', '2026-01-01', 1)",
+    "submissions": "INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at, seq) VALUES "
+                   "('sub_1', 'con_1', 1, 'key_1', '{\"email\": \"a@example.com\"}', '2026-01-01', 1)",
+    "idempotent_requests": "INSERT INTO idempotent_requests (id, account_id, key_id, idempotency_key, fingerprint, "
+                           "state, created_at) VALUES (1, 1, 'key_1', 'k', 'f', 'complete', '2026-01-01')",
+    "notification_recipients": "INSERT INTO notification_recipients (id, account_id, key_id, email, created_at) "
+                               "VALUES ('rcp_1', 1, 'key_1', 'b@example.com', '2026-01-01')",
+}
+
+
+def _row_counts(tables):
+    """How many rows each of these tables holds, for those that exist at the current revision."""
+    with db.engine.connect() as connection:
+        present = set(db.inspect(connection).get_table_names())
+        return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in tables if table in present}
+
+
+def test_every_revision_down_to_0002_and_up_again_keeps_every_row(fresh_database_url):
+    """No downgrade or upgrade deletes a row it does not mean to: on SQLite, rebuilding a table must not
+    cascade its DROP to the rows that point at it (contacts' submissions, keys' recipients)."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": fresh_database_url})
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            for statement in ROWS_AT_HEAD.values():
+                connection.execute(text(statement))
+        script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+        newest_first = [revision.revision for revision in script.walk_revisions()]
+        for revision in newest_first[1:newest_first.index("0002") + 1]:
+            downgrade(revision=revision)
+            kept = _row_counts(ROWS_AT_HEAD)
+            assert kept == dict.fromkeys(kept, 1), f"down to {revision}"
+        upgrade()
+        assert _row_counts(["accounts", "api_keys", "contacts", "submissions"]) == {
+            "accounts": 1, "api_keys": 1, "contacts": 1, "submissions": 1}
+        with db.engine.connect() as connection:  # the migrations' connection went back to the pool as it came
+            if connection.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
 
 

@@ -2,6 +2,8 @@
 import pytest
 import requests
 
+from contactapi.config import ConfigError
+
 SITE = "https://example.com"
 
 
@@ -189,6 +191,14 @@ def test_the_configured_strategy_counts(make_app, make_key):
 def test_an_unknown_strategy_stops_the_app_from_starting(make_app):
     with pytest.raises(RuntimeError, match="RATELIMIT_STRATEGY must be one of fixed-window, moving-window"):
         make_app(RATELIMIT_STRATEGY="leaky-bucket")
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_PUBLIC_IP", "RATELIMIT_PUBLIC_KEY", "RATELIMIT_SECRET_KEY",
+                                     "RATELIMIT_KEY_REQUEST_IP", "RATELIMIT_KEY_REQUEST_EMAIL"])
+def test_a_limit_that_does_not_parse_stops_the_app_from_starting(make_app, setting):
+    # Read only at request time, it would answer 500 to every request it counts while /healthz says ok.
+    with pytest.raises(ConfigError, match=f'^{setting} must be a rate limit such as "60/minute"'):
+        make_app(**{setting: "lots"})
 
 
 def test_every_v1_answer_carries_the_standard_rate_limit_headers(limited_app, make_key):

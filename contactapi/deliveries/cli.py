@@ -4,15 +4,16 @@ import threading
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from ..command_groups import CommandGroup
 from . import worker
 
-deliveries_group = AppGroup("deliveries", help="Send the outbox's mails and webhook calls.")
+deliveries_group = CommandGroup("deliveries", help="Send the outbox's mails and webhook calls.")
 
 
 @deliveries_group.command("work")
-@click.option("--threads", default=1, show_default=True, help="Deliveries sent at once by this process.")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Deliveries sent at once by this process.")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 def work(threads, once):
     """Drain the outbox until stopped (SIGTERM or Ctrl-C let the deliveries being sent finish)."""

@@ -1,6 +1,8 @@
 """Every /v1 error is JSON of one shape, including routing errors and crashes."""
 import pytest
+from sqlalchemy import text
 
+from contactapi.extensions import db
 
 
 def test_unknown_routes_are_json_404(client):
@@ -38,6 +40,30 @@ def test_healthz(client):
 def test_healthz_when_the_database_is_gone(make_app, tmp_path):
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
     assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_healthz_when_the_database_holds_no_schema(make_app, tmp_path):
+    # A mistyped SQLite path answers queries (an empty file is created) while every API call fails.
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/never-migrated.sqlite3")
+    assert app.test_client().get("/healthz").status_code == 503
+    with app.app_context():  # migrations begun but every revision since undone: no schema either
+        db.session.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+        db.session.commit()
+    assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_healthz_when_the_schema_is_newer_than_the_code(app, client):
+    # In a rolling deploy the migrations run first: the old code still serves, so it stays healthy.
+    with app.app_context():
+        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        db.session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        db.session.commit()
+    try:
+        assert client.get("/healthz").status_code == 200
+    finally:
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :current"), {"current": current})
+            db.session.commit()
 
 
 NUL_IN_A_PATH = [  # PostgreSQL refuses NUL in text: each of these was a 500 there, a 404 on SQLite

@@ -42,3 +42,11 @@ def test_two_worker_processes_deliver_500_webhooks_each_exactly_once(hook_app, d
             assert worker.wait(30) == 0
     received = collections.Counter(headers["webhook-id"] for headers, _body in receiver.requests)
     assert set(received) == queued and set(received.values()) == {1}
+
+
+@pytest.mark.parametrize("threads", ["0", "-1"])
+def test_a_worker_without_threads_is_refused(runner, threads):
+    # It would start nothing and exit 0, as if it had sent the outbox.
+    result = runner.invoke(args=["deliveries", "work", "--threads", threads])
+    assert result.exit_code == 2
+    assert "Invalid value for '--threads'" in result.output and ">=1" in result.output
