@@ -2,20 +2,22 @@
 
 The `altcha` package (2.x, ALTCHA's v2 protocol, the one the `altcha` 3.x widget speaks) makes and verifies;
 we add the HMAC key (derived from SECRET_KEY, never SECRET_KEY itself), the key the challenge was made for,
-and the memory of used challenges (the used_challenges table: shared by every worker and host)."""
+and the memory of used challenges (the used_challenges table: shared by every worker and host), written by
+`spend` in the transaction that keeps the post (challenges.spend)."""
 import hashlib
 import time
 from datetime import datetime, timezone
 
 import altcha
 from flask import current_app
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
-from .database import insert_statement, write_transaction
+from .database import insert_statement, read_connection
 from .models import UsedChallenge, utcnow
 from .sealed import derived_key
 
 ALGORITHM = "PBKDF2/SHA-256"
+used = UsedChallenge.__table__
 _INFO = b"contactapi altcha hmac v1"
 
 
@@ -36,7 +38,7 @@ def new_challenge(key_id):
 
 def refusal(key_id, payload):
     """Why this solution is refused ("missing", "invalid", "expired", "other_key", "replayed"), or None when it
-    is accepted, which also marks its challenge used."""
+    passes; only reads: `spend` marks its challenge used."""
     if not isinstance(payload, str) or not payload.strip() or len(payload) > 4096:
         return "missing"
     try:
@@ -59,16 +61,25 @@ def refusal(key_id, payload):
         return "other_key"
     if not isinstance(parameters.expires_at, int):
         return "invalid"  # ours always expire; one that never does could be replayed for ever
-    return None if _first_use(parsed.challenge.signature, parameters.expires_at) else "replayed"
+    return "replayed" if _used(parsed.challenge.signature) else None
 
 
-def _first_use(signature, expires_at):
-    """Remember this challenge until it expires; False when it was already used (on any worker or host)."""
-    digest = hashlib.sha256(signature.encode("utf-8")).hexdigest()
-    expires = datetime.fromtimestamp(expires_at, timezone.utc).replace(tzinfo=None)
-    with write_transaction() as session:
-        session.execute(delete(UsedChallenge).where(UsedChallenge.expires_at < utcnow()))  # prune the expired
-        table = UsedChallenge.__table__
-        inserted = session.execute(insert_statement(table).values(digest=digest, expires_at=expires)
-                                   .on_conflict_do_nothing().returning(table.c.digest)).first()
+def spend(connection, payload):
+    """Remember the challenge of this solution (one `refusal` passed) until it expires, in the caller's write
+    transaction; False when another post already spent it (on any worker or host)."""
+    challenge = altcha.Payload.from_base64(payload.strip()).challenge
+    expires = datetime.fromtimestamp(challenge.parameters.expires_at, timezone.utc).replace(tzinfo=None)
+    connection.execute(delete(used).where(used.c.expires_at < utcnow()))  # prune the expired
+    remembered = insert_statement(used).values(digest=_digest(challenge.signature), expires_at=expires)
+    inserted = connection.execute(remembered.on_conflict_do_nothing().returning(used.c.digest)).first()
     return inserted is not None  # (rowcount is -1 for this statement on psycopg)
+
+
+def _used(signature):
+    with read_connection() as connection:
+        found = connection.execute(select(used.c.digest).where(used.c.digest == _digest(signature))).first()
+    return found is not None
+
+
+def _digest(signature):
+    return hashlib.sha256(signature.encode("utf-8")).hexdigest()

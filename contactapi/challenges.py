@@ -1,5 +1,6 @@
 """The challenge a publishable key may require of its visitors, in one place: which kinds exist, the control
-fields their widgets post, and `check`, the first of the spam checks (spam.judge).
+fields their widgets post, `check`, the first of the spam checks (spam.judge), and `spend`, which uses a
+solution up in the transaction that keeps the post (submit.py).
 
 ALTCHA (altcha_proofs.py) is ours; the others are CAPTCHA providers (captchas.py) whose secret the owner
 pastes in the dashboard, kept sealed (sealed.py). Secret keys (backends) are never asked for a challenge."""
@@ -19,8 +20,15 @@ FIELDS = frozenset({ALTCHA_FIELD, *captchas.TOKEN_FIELDS})
 FAILED = "The challenge was not solved, or its solution has expired or was already used. Please try again."
 
 
+class SolutionSpent(Exception):
+    """Another post of the same solution was kept first (both passed `check` at once): this one failed."""
+
+    verdict = Verdict("challenge_failed", detail=f"{LABELS['altcha']}: replayed", blocked=True)
+
+
 def check(principal, body):
-    """Verdict("challenge_failed", blocked=True) when the key requires a challenge this body does not pass."""
+    """Verdict("challenge_failed", blocked=True) when the key requires a challenge this body does not pass.
+    It only reads: a solution that passes is spent by `spend`, once the post is kept."""
     kind = principal.challenge
     if principal.is_secret or kind not in KINDS:
         return None
@@ -29,6 +37,17 @@ def check(principal, body):
     else:
         why = _provider_refusal(principal, kind, body)
     return None if why is None else Verdict("challenge_failed", detail=f"{LABELS[kind]}: {why}", blocked=True)
+
+
+def spend(principal, body, connection):
+    """Use up the ALTCHA solution this body passed `check` with, in the caller's write transaction (connection),
+    the one that keeps the post: so a post refused after `check` (its fields) never spends it, and of two posts
+    of one solution only the first kept passes (the other waits for its commit). SolutionSpent for the other.
+    Providers' tokens need nothing here: each provider uses its token up when `check` verifies it."""
+    if principal.is_secret or principal.challenge != "altcha":
+        return
+    if not altcha_proofs.spend(connection, body.get(ALTCHA_FIELD)):
+        raise SolutionSpent()
 
 
 def _provider_refusal(principal, kind, body):

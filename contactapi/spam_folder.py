@@ -96,14 +96,17 @@ def bound(connection, account_id, now):
     connection.execute(_OVER_LIMIT, {"p_account": account_id, "p_keep": current_app.config["SPAM_FOLDER_LIMIT"]})
 
 
-def keep(principal, email, fields, verdict, source):
-    """Keep a submission judged spam (verdict says why); returns its id."""
+def keep(principal, email, fields, verdict, source, also=None):
+    """Keep a submission judged spam (verdict says why); returns its id. also(connection), when given, writes
+    in that transaction too (spending the post's challenge solution)."""
     now = utcnow()
     values = row_values(principal.account_id, principal.key_id, email, fields, verdict.reason, verdict.detail,
                         source, now)
     with write_connection() as connection:
         connection.execute(spam.insert(), values)
         bound(connection, principal.account_id, now)
+        if also is not None:
+            also(connection)
     return values["id"]
 
 

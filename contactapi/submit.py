@@ -1,45 +1,32 @@
 """The one submit flow every public door calls.
 
 read the body (the one reader) and find its key → count the request (a secret key's budget, else the client
-IP's) → authenticate the key → refuse secret keys from browsers → domain lock → spam checks (a failed challenge
-is refused) → upsert → queue deliveries. Anything refused raises SubmitError (status, message, a stable code,
+IP's) → authenticate the key → refuse secret keys from browsers (those three in submit_keys.py) → domain lock →
+spam checks (a failed challenge is refused) → the fields → upsert, spending the challenge's solution, and queue
+deliveries. Anything refused raises SubmitError (status, message, a stable code,
 the field at fault); each door only maps a request in and a Submitted or SubmitError out."""
 from dataclasses import dataclass, field as dataclass_field
+from functools import partial
 
-from flask import g
-
-from . import challenges, keys, notifications, origins, ratelimits, spam, spam_folder, storage
+from . import challenges, keys, notifications, origins, spam, spam_folder, storage
 from .addresses import InvalidEmail, normalise_email
 from .contact_limits import ContactTooLarge
 from .autoresponders import sending as autoresponders
-from .errors import FORM_TYPES, MESSAGES
+from .errors import FORM_TYPES
 from .digests import keyed_digest
 from .ids import derived_id, random_id
-from .payloads import PayloadError, submitted_body
+from .payloads import submitted_body
 from .spam import Verdict
 from .submission_fields import (Controls, Door, FieldsRefused, Problem, contact_fields, control_free, controls_of,
                                 present)
+from .submit_errors import SubmitError
+from .submit_keys import authenticate, read_and_count, refuse_secret_keys_from_browsers
 
 __all__ = ["submit", "Door", "Visit", "Submitted", "Controls", "SubmitError", "Problem"]
 
-MISSING_KEY = "Missing API key. Send Authorization: Bearer <key>."
-INVALID_KEY = "Invalid API key."
-SECRET_IN_BROWSER = "Secret keys must never be used in a web page: use a publishable key (ck_pub_…) here."
 DOMAIN_MISMATCH = "Verification key domain mismatch."
 SUCCESS_TARGETS = ("_next", "redirect", "success_url")
 ERROR_TARGETS = ("_error", "error_url")
-
-
-class SubmitError(Exception):
-    """A submission refused: status, message, stable code, the field at fault (or None) and every problem.
-
-    principal (when the key was known) and error_url (an admitted `_error`/`error_url`) let the door answer."""
-
-    def __init__(self, status, message, code, field=None, problems=None):
-        super().__init__(message)
-        self.status, self.message, self.code, self.field = status, message, code, field
-        self.problems = tuple(problems or [Problem(field, message, code)])
-        self.principal, self.error_url = None, None
 
 
 @dataclass(frozen=True)
@@ -90,95 +77,49 @@ def submit(door, visit):
     """Run one submission through the flow; returns Submitted or raises SubmitError."""
     body, principal = {}, None
     try:
-        body, principal = _read_and_count(visit)
-        principal = _authenticate(visit, body, principal)
-        _refuse_secret_keys_from_browsers(door, visit, principal)
+        body, principal = read_and_count(visit)
+        principal = authenticate(visit, body, principal)
+        refuse_secret_keys_from_browsers(door, visit, principal)
         if not principal.is_secret and not origins.key_admits(principal.domains, visit.origin, visit.referer):
             raise SubmitError(403, DOMAIN_MISMATCH, "domain_mismatch")
-        verdict = spam.judge(principal, body)
-        if verdict is not None:
-            email, fields = _keep_as_spam(door, visit, principal, body, verdict)
-            if verdict.blocked:  # a failed challenge: the visitor is told; kept only in the spam folder
-                raise SubmitError(403, challenges.FAILED, "challenge_failed")
-            # told it worked: a success like any other (honeypots, content rules), so a bot cannot tell
-            return Submitted(principal, _decoy_id(principal, email), email, fields, spam=verdict,
-                             next_url=_success_target(principal, visit, body))
-        email, fields = _fields(door, body)
-        fields = principal.rules.kept(fields)
-        controls = controls_of(door, body, normalise_email(email))
-        contact, created = store(principal, email, fields, visit.source, controls, visit.client_ip)
+        try:
+            return _judged_and_kept(door, visit, principal, body)
+        except challenges.SolutionSpent as spent:  # by another post of it, kept while this one was judged
+            _refuse_failed_challenge(door, visit, principal, body, spent.verdict)
     except SubmitError as error:
         error.principal = error.principal or principal
         error.error_url = _admitted_target(principal, visit, body, ERROR_TARGETS)
         raise
+
+
+def _judged_and_kept(door, visit, principal, body):
+    """Judge the post (spam.judge only reads), then keep it: in the spam folder, or as a contact.
+
+    Its challenge's solution is spent in the very transaction that keeps it (challenges.spend), never before:
+    a post refused for its own fields (400) or size (413) leaves the solution unspent, so the visitor's
+    corrected resend passes ("a solution is accepted once": that one never was). The fields are still read
+    after every spam check, so their errors tell a bot nothing: a replayed or missing solution is refused
+    first, and a honeypot hit is told it worked whatever its fields."""
+    verdict = spam.judge(principal, body)
+    if verdict is not None and verdict.blocked:
+        _refuse_failed_challenge(door, visit, principal, body, verdict)
+    spend = partial(challenges.spend, principal, body)  # spend(connection), in the keeping transaction
+    if verdict is not None:  # told it worked: a success like any other (honeypots, content rules)
+        email, fields = _keep_as_spam(door, visit, principal, body, verdict, also=spend)
+        return Submitted(principal, _decoy_id(principal, email), email, fields, spam=verdict,
+                         next_url=_success_target(principal, visit, body))
+    email, fields = _fields(door, body)
+    fields = principal.rules.kept(fields)
+    controls = controls_of(door, body, normalise_email(email))
+    contact, created = store(principal, email, fields, visit.source, controls, visit.client_ip, also=spend)
     return Submitted(principal, contact["id"], contact["email"], fields, contact, created,
                      next_url=_success_target(principal, visit, body), controls=controls)
 
 
-def _read_and_count(visit):
-    """(the body, the Principal of its key or None), the request counted first against one budget: a secret
-    key's own, wherever the key came from (Authorization or an access_key in the body): "per key only";
-    else the client's IP, whatever the body holds, so a body the reader refuses, a missing or an invalid key
-    are limited too. The body is read before the count because only the body may name the key; at most
-    MAX_CONTENT_LENGTH, and a 429 still wins over the body's own refusal."""
-    header_principal = keys.authenticate(visit.bearer_key) if visit.bearer_key else None
-    try:
-        body = visit.read_body()
-    except PayloadError as error:
-        _count(header_principal)
-        raise SubmitError(error.status, error.message, error.code) from None
-    raw_key = _stripped(_raw_key(visit, body))
-    principal = header_principal if raw_key == visit.bearer_key else keys.authenticate(raw_key)
-    _count(principal)
-    return body, principal
-
-
-def _count(principal):
-    """Count the request against a secret key's budget only, else against the client's IP."""
-    if principal is not None and principal.is_secret:
-        g.principal = principal
-        _within_limit(ratelimits.count_key, principal)
-    else:
-        _within_limit(ratelimits.count_client_ip)
-
-
-def _within_limit(count, *args):
-    """count(*args), its RateLimited a SubmitError (429)."""
-    try:
-        count(*args)
-    except ratelimits.RateLimited:
-        raise SubmitError(429, MESSAGES[429], "rate_limited") from None
-
-
-def _raw_key(visit, body):
-    """The key the request names: in the path (/f/<key>), else Authorization, else the body's access_key."""
-    return next((key for key in (visit.path_key, visit.bearer_key) if key is not None), body.get("access_key"))
-
-
-def _stripped(raw_key):
-    return raw_key.strip() if isinstance(raw_key, str) else raw_key
-
-
-def _authenticate(visit, body, principal):
-    """The request's Principal (401 when its key is missing, disabled or invalid); a publishable key is
-    counted against its own budget too (its client IP already was)."""
-    raw_key = _raw_key(visit, body)
-    if raw_key is None or raw_key == "" and visit.bearer_key is None:
-        raise SubmitError(401, MISSING_KEY, "missing_api_key", field="access_key")
-    raw_key = _stripped(raw_key)
-    if principal is None and keys.is_disabled(raw_key):
-        raise SubmitError(401, INVALID_KEY, "key_disabled", field="access_key")
-    if principal is None:
-        raise SubmitError(401, INVALID_KEY, "invalid_api_key", field="access_key")
-    g.principal = principal
-    if not principal.is_secret:
-        _within_limit(ratelimits.count_key, principal)
-    return principal
-
-
-def _refuse_secret_keys_from_browsers(door, visit, principal):
-    if principal.is_secret and (visit.from_browser or not door.secret_keys):
-        raise SubmitError(403, SECRET_IN_BROWSER, "secret_key_in_browser", field="access_key")
+def _refuse_failed_challenge(door, visit, principal, body, verdict):
+    """A failed challenge: the visitor is told (403); the post is kept only in the spam folder."""
+    _keep_as_spam(door, visit, principal, body, verdict)
+    raise SubmitError(403, challenges.FAILED, "challenge_failed")
 
 
 def _fields(door, body):
@@ -188,13 +129,14 @@ def _fields(door, body):
         raise SubmitError(400, refused.message, refused.code, refused.problems[0].field, refused.problems) from None
 
 
-def _keep_as_spam(door, visit, principal, body, verdict):
+def _keep_as_spam(door, visit, principal, body, verdict, also=None):
     """Keep a submission judged spam in the spam folder as sent (never a contact, no delivery); returns the
-    (email, fields) a real success would have shown: the address normalised, the key's kept fields."""
+    (email, fields) a real success would have shown: the address normalised, the key's kept fields.
+    also(connection), when given, writes in that transaction too."""
     fields = control_free(door, body)
     fields.pop("email", None)
     email = next((body[name] for name in door.email_from if present(body.get(name))), body.get("email"))
-    spam_folder.keep(principal, email, fields, verdict, visit.source)
+    spam_folder.keep(principal, email, fields, verdict, visit.source, also=also)
     try:
         email = normalise_email(email)
     except InvalidEmail:  # a real post would be refused; the bot is still told it worked, as before

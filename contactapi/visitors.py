@@ -40,9 +40,12 @@ def back_link(referer, origin, principal=None):
     for candidate in (referer, origin):
         if origins.host_of_url(candidate):
             return candidate.strip()
-    if principal is not None and principal.domains:
-        return f"https://{principal.domains[0]}/"
-    return None
+    return home_of(principal.domains) if principal is not None else None
+
+
+def home_of(domains):
+    """The home page of the site a key's domains name (its first), or None when there are none."""
+    return f"https://{domains[0]}/" if domains else None
 
 
 def thank_you_page(message, back):

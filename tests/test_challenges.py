@@ -5,9 +5,9 @@ import time
 import altcha
 import pytest
 
-from contactapi import challenges, keys
+from contactapi import altcha_proofs, challenges, keys
 from contactapi.extensions import db
-from contactapi.models import Contact, UsedChallenge
+from contactapi.models import Contact, SpamSubmission, UsedChallenge
 
 SITE = "https://example.com"
 FAST = {"ALTCHA_COST": 20}  # a cheap proof of work: these tests solve many
@@ -79,6 +79,55 @@ def test_a_replayed_solution_is_refused_and_stores_nothing(app, client, altcha_k
     assert replay.status_code == 403
     assert replay.get_json()["error"]["code"] == "challenge_failed"
     assert [email for email, _fields in stored(app)] == ["ada@example.com"]
+
+
+def spam_kept(app):
+    with app.app_context():
+        kept = db.session.query(SpamSubmission).order_by(SpamSubmission.created_at)
+        rows = [(row.email, row.reason, row.detail) for row in kept]
+        db.session.remove()
+    return rows
+
+
+def form_post(client, raw_key, payload, **fields):
+    """A browser's form post to /f/<key>, as the widget sends it (its `altcha` field kept when the page is
+    sent again)."""
+    return client.post(f"/f/{raw_key}", data={**fields, "altcha": payload}, headers={"Origin": SITE})
+
+
+def test_a_post_refused_for_its_fields_leaves_the_solution_for_the_corrected_resend(app, client, altcha_key):
+    payload = solved(client, altcha_key)
+    typo = form_post(client, altcha_key, payload, email="ada@example")
+    assert typo.status_code == 422 and "Please enter a valid email address." in typo.get_data(as_text=True)
+    assert stored(app) == [] and spam_kept(app) == []
+    fixed = form_post(client, altcha_key, payload, email="ada@example.com")
+    assert fixed.status_code == 303, fixed.get_data(as_text=True)
+    assert stored(app) == [("ada@example.com", {})]
+    replay = form_post(client, altcha_key, payload, email="bot@example.com")
+    assert replay.status_code == 403 and "not a robot" in replay.get_data(as_text=True)
+    assert stored(app) == [("ada@example.com", {})]
+    assert spam_kept(app) == [("bot@example.com", "challenge_failed", "ALTCHA: replayed")]
+
+
+def test_a_honeypot_hit_is_told_it_worked_whatever_its_fields_and_spends_the_solution(app, client, altcha_key):
+    payload = solved(client, altcha_key)
+    bot = form_post(client, altcha_key, payload, email="ada@example", _gotcha="yes")
+    assert bot.status_code == 303
+    assert form_post(client, altcha_key, payload, email="ada@example.com").status_code == 403
+    assert stored(app) == []
+    assert [reason for _email, reason, _detail in spam_kept(app)] == ["honeypot", "challenge_failed"]
+
+
+def test_of_two_posts_of_one_solution_at_once_only_the_first_kept_passes(app, client, altcha_key, monkeypatch):
+    """Both pass the check before either is kept (it only reads): the one kept second finds the solution spent
+    in its own transaction, which stores nothing; it is refused like a replay."""
+    payload = solved(client, altcha_key)
+    monkeypatch.setattr(altcha_proofs, "_used", lambda signature: False)
+    assert post(client, altcha_key, payload).status_code == 201
+    second = post(client, altcha_key, payload, email="bot@example.com")
+    assert (second.status_code, second.get_json()["error"]["code"]) == (403, "challenge_failed")
+    assert [email for email, _fields in stored(app)] == ["ada@example.com"]
+    assert spam_kept(app) == [("bot@example.com", "challenge_failed", "ALTCHA: replayed")]
 
 
 def test_an_expired_solution_is_refused(make_app, make_key, client):

@@ -5,7 +5,7 @@ from flask import g, request
 
 from .. import keys, ratelimits
 from ..errors import render_error
-from ..submit import INVALID_KEY, MISSING_KEY
+from ..submit_keys import INVALID_KEY, MISSING_KEY
 
 
 class AuthError(Exception):

@@ -3,7 +3,7 @@ from flask import after_this_request, g, request
 
 from .. import altcha_proofs, cors, keys, ratelimits
 from ..errors import MESSAGES, json_error
-from ..submit import INVALID_KEY, SECRET_IN_BROWSER
+from ..submit_keys import INVALID_KEY, SECRET_IN_BROWSER
 from . import bp
 
 MISSING_KEY = "Missing key. Send ?key=<publishable key>."

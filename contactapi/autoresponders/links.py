@@ -31,9 +31,11 @@ def contact_to_confirm(token):
         return None
 
 
-def stop_url(account_id, address_digest):
-    """The one-click unsubscribe (RFC 8058) of an autoresponse; it never expires."""
-    token = _serializer(STOP_SALT).dumps({"a": account_id, "d": address_digest})
+def stop_url(account_id, address_digest, contact_id=None):
+    """The one-click unsubscribe (RFC 8058) of an autoresponse; it never expires. contact_id, the contact
+    the autoresponse answered, only finds the page's way back to the site (way_back.py)."""
+    named = {"a": account_id, "d": address_digest, **({} if contact_id is None else {"c": contact_id})}
+    token = _serializer(STOP_SALT).dumps(named)
     return f"{current_app.config['BASE_URL']}/autoresponses/stop/{token}"
 
 
@@ -44,3 +46,12 @@ def address_to_stop(token):
         return int(named["a"]), str(named["d"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
+
+
+def contact_of_stop(token):
+    """The contact id an unsubscribe token names, or None (not ours, or mailed before links named it)."""
+    try:
+        contact_id = _serializer(STOP_SALT).loads(token).get("c")
+    except (BadSignature, AttributeError):
+        return None
+    return None if contact_id is None else str(contact_id)

@@ -58,7 +58,7 @@ def _autoresponse(connection, principal, settings, contact, fields, client_ip):
     confirm = None
     if settings.double_opt_in and contact.get("confirmed_at") is None:
         confirm = links.confirm_url(principal.account_id, contact["id"], digest)
-    stop = links.stop_url(principal.account_id, digest)
+    stop = links.stop_url(principal.account_id, digest, contact["id"])
     headers = {"Reply-To": principal.owner_email, "List-Unsubscribe": f"<{stop}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Auto-Submitted": "auto-replied"}
     # html is the owner's body rendered with autoescape (Markup); stored as plain JSON text, the mail's

@@ -4,26 +4,32 @@ mail client's one-click unsubscribe (RFC 8058) posts without one, and whoever ho
 press its button anyway.
 
 /confirm/<token>: double opt-in, sets the contact's confirmed_at. /autoresponses/stop/<token>: the account's
-autoresponders never write to that address again."""
+autoresponders never write to that address again. Both lead back to the site where the visitor submitted
+(way_back.py), as every visitor page does, whatever the token's fate."""
 from flask import render_template
 
 from .. import people
-from ..autoresponders import confirmation, links
+from ..autoresponders import confirmation, links, way_back
 from ..extensions import csrf
 from . import bp
 
 
 def _confirm_page(token, press):
     named = links.contact_to_confirm(token)
-    contact = None
+    contact, back = None, None
     if named is not None:
+        back = way_back.to_the_site(*named)
         try:
             contact = (confirmation.confirm if press else confirmation.pending_or_done)(*named)
         except confirmation.LinkNoLongerApplies:
-            return render_template("visitor/confirm_contact.html", contact=None, no_longer_applies=True), 410
+            return _confirm_template(None, back, no_longer_applies=True), 410
     if contact is None:
-        return render_template("visitor/confirm_contact.html", contact=None), 404
-    return render_template("visitor/confirm_contact.html", contact=contact, done=press)
+        return _confirm_template(None, back), 404
+    return _confirm_template(contact, back, done=press)
+
+
+def _confirm_template(contact, back, **shown):
+    return render_template("visitor/confirm_contact.html", contact=contact, back=back, **shown)
 
 
 @bp.get("/confirm/<secret:token>")
@@ -37,17 +43,23 @@ def confirm_contact(token):
     return _confirm_page(token, press=True)
 
 
+def _stop_page(token, press):
+    named = links.address_to_stop(token)
+    if named is None:
+        return render_template("visitor/stop_autoresponses.html", valid=False, done=False), 404
+    account_id, digest = named
+    back = way_back.to_the_site(account_id, links.contact_of_stop(token), digest)
+    if press:
+        people.suppress(account_id, digest)
+    return render_template("visitor/stop_autoresponses.html", valid=True, done=press, back=back)
+
+
 @bp.get("/autoresponses/stop/<secret:token>")
 def stop_autoresponses_page(token):
-    valid = links.address_to_stop(token) is not None
-    return render_template("visitor/stop_autoresponses.html", valid=valid, done=False), 200 if valid else 404
+    return _stop_page(token, press=False)
 
 
 @bp.post("/autoresponses/stop/<secret:token>")
 @csrf.exempt
 def stop_autoresponses(token):
-    named = links.address_to_stop(token)
-    if named is None:
-        return render_template("visitor/stop_autoresponses.html", valid=False, done=False), 404
-    people.suppress(*named)
-    return render_template("visitor/stop_autoresponses.html", valid=True, done=True)
+    return _stop_page(token, press=True)

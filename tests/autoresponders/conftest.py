@@ -79,8 +79,9 @@ def make_responder(ar_app, make_key, owner_client):
     return _make
 
 
-def submit(app, key, ip="203.0.113.7", **fields):
-    """A visitor's form post with a publishable key, from the client at ip, with the key's challenge solved."""
+def submit(app, key, ip="203.0.113.7", referer=None, **fields):
+    """A visitor's form post with a publishable key, from the client at ip (and the page referer, if given),
+    with the key's challenge solved."""
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = ip
 
@@ -90,7 +91,7 @@ def submit(app, key, ip="203.0.113.7", **fields):
 
     solution = solved_altcha(get, key)
     body = {"access_key": key, **fields, **({"altcha": solution} if solution else {})}
-    return client.post("/v1/contacts", json=body, headers={"Origin": SITE})
+    return client.post("/v1/contacts", json=body, headers={"Origin": SITE, **({"Referer": referer} if referer else {})})
 
 
 def mail_to(app, address):

@@ -1,0 +1,66 @@
+"""The pages an autoresponse links to (confirm, stop) lead back to the site where the visitor submitted, like
+every visitor page: they come from an email, with no Referer, so the way back is the page their submission
+was sent from, else its key's site, else the account's only site; never a link that is not http(s)."""
+from contactapi import accounts, keys, people
+from contactapi.autoresponders import links
+from contactapi.extensions import db
+from contactapi.models import Submission
+from tests.autoresponders.conftest import confirm_path, mail_to, submit
+
+FRENCH = {"Accept-Language": "fr"}
+
+
+def pages_of(app, address):
+    """(the confirm path, the stop path) of the autoresponse mailed to address."""
+    [mail] = mail_to(app, address)
+    return confirm_path(mail), mail["List-Unsubscribe"].strip("<>").removeprefix("http://localhost")
+
+
+def stored_pages(app):
+    with app.app_context():
+        pages = [page for (page,) in db.session.query(Submission.page)]
+        db.session.remove()
+    return pages
+
+
+def shown(app, path):
+    """The page at path, seen (GET) then pressed (POST), in French."""
+    client = app.test_client()
+    return [answer(path, headers=FRENCH) for answer in (client.get, client.post)]
+
+
+def test_the_confirm_and_stop_pages_lead_back_to_the_page_submitted_from(ar_app, make_responder):
+    responder = make_responder(double_opt_in=True)
+    page = "https://example.com/contact?from=mail&lang=fr"
+    assert submit(ar_app, responder.raw, referer=page, email="ada@example.com").status_code == 201
+    assert stored_pages(ar_app) == [page]
+    for path in pages_of(ar_app, "ada@example.com"):
+        for answer in shown(ar_app, path):
+            html = answer.get_data(as_text=True)
+            assert answer.status_code == 200 and '<html lang="fr">' in html, html
+            assert ('<a href="https://example.com/contact?from=mail&amp;lang=fr" rel="noreferrer">Retour au site</a>'
+                    in html), html
+
+
+def test_a_hostile_stored_page_never_becomes_a_link(ar_app, make_responder):
+    responder = make_responder(double_opt_in=True)
+    hostile = "javascript:alert(document.domain)//https://example.com/"
+    assert submit(ar_app, responder.raw, referer=hostile, email="ada@example.com").status_code == 201
+    assert stored_pages(ar_app) == [hostile]
+    for path in pages_of(ar_app, "ada@example.com"):
+        for answer in shown(ar_app, path):
+            html = answer.get_data(as_text=True)
+            assert answer.status_code == 200 and "javascript:" not in html and "Retour au site" not in html, html
+
+
+def test_a_stop_link_naming_no_contact_leads_to_the_account_only_site(ar_app, make_key):
+    make_key("owner@example.com", kind="publishable", domains=["shop.example", "www.shop.example"])
+    with ar_app.app_context():
+        account_id = accounts.get_or_create_account("owner@example.com").id
+        stop = links.stop_url(account_id, people.address_digest("ada@example.com")).split("/", 3)[3]
+        db.session.remove()
+    for answer in shown(ar_app, "/" + stop):
+        assert '<a href="https://shop.example/" rel="noreferrer">Retour au site</a>' in answer.get_data(as_text=True)
+    make_key("owner@example.com", kind="publishable", domains=["blog.example"])  # two sites: which one?
+    for answer in shown(ar_app, "/" + stop):
+        assert answer.status_code == 200 and "Retour au site" not in answer.get_data(as_text=True)
