@@ -1,21 +1,18 @@
 """Concurrent writes against real gunicorn workers (separate processes): nothing lost, nothing doubled."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import requests
+
+from tests.races import at_once
 
 
 def post_all_at_once(base, key, bodies):
     """POST every body at the same moment from its own thread; the responses in order."""
-    barrier = threading.Barrier(len(bodies))
-    session_headers = {"Authorization": f"Bearer {key}"}
-
-    def post(body):
-        barrier.wait()
-        return requests.post(f"{base}/v1/contacts", json=body, headers=session_headers, timeout=60)
-
-    with ThreadPoolExecutor(len(bodies)) as pool:
-        return list(pool.map(post, bodies))
+    headers = {"Authorization": f"Bearer {key}"}
+    return at_once(*(partial(requests.post, f"{base}/v1/contacts", json=body, headers=headers, timeout=60)
+                     for body in bodies))
 
 
 def test_sixteen_concurrent_posts_for_one_new_email_make_one_contact_with_every_field(gunicorn, secret_key):
