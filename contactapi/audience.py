@@ -3,15 +3,15 @@ to its `then`): the account's active webhooks and the events each wants, the key
 and whether the key has an enabled autoresponder.
 
 On PostgreSQL it is three columns of the upsert's own statement (columns(), read by from_row): no round trip of
-its own. The webhooks read are locked FOR KEY SHARE (the lock the outbox's foreign key takes anyway on a webhook
-it queues for, taken at the read instead of after it), so a webhook deleted meanwhile waits for the submission
-(and takes its deliveries with it) instead of failing its outbox insert. SQLite (no round trips, one writer at a
+its own. The webhooks are read as events.LISTENING reads them, locked FOR KEY SHARE, so a webhook deleted
+meanwhile waits for the submission (and takes its deliveries with it) instead of failing its outbox insert. SQLite (no round trips, one writer at a
 time) reads it in one statement of its own (of_key)."""
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, String, bindparam, column, exists, func, literal_column, null, select, union_all
 
 from . import driver
+from .deliveries import events
 from .deliveries.models import Webhook
 from .models import Autoresponder, JSONField, NotificationRecipient
 
@@ -49,8 +49,7 @@ COLUMNS = (column("heard_webhooks", JSONField), column("heard_recipients", JSONF
 
 def columns():
     """The Audience of the submission through p_key of p_account as COLUMNS, for a statement of other work."""
-    listening = select(webhooks.c.id, webhooks.c.events).where(*_ACTIVE).with_for_update(read=True, key_share=True)
-    listening = listening.subquery()
+    listening = events.LISTENING.subquery()
     return (
         select(func.json_agg(func.json_build_array(listening.c.id, listening.c.events)))
         .scalar_subquery().label("heard_webhooks"),

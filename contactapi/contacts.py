@@ -10,6 +10,7 @@ from .contact_limits import fits, too_large
 from .database import read_connection, statement_reads, write_transaction
 from .deliveries import events
 from .extensions import db
+from .merge_patch import merge_patch
 from .models import Account, Contact, Submission, utcnow
 from .pagination import Keyset, keyset_page, page_envelope
 
@@ -85,10 +86,10 @@ def _change_count(session, account_id, delta):
     session.connection().execute(_COUNT_CHANGE, {"p_account": account_id, "p_delta": delta})
 
 
-def _locked(session, account_id, **where):
-    """The contact matching where, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL)."""
-    conditions = [contacts.c.account_id == account_id] + [contacts.c[k] == v for k, v in where.items()]
-    return session.execute(select(contacts).where(*conditions).with_for_update()).first()
+def _locked(session, account_id, contact_id):
+    """The contact, locked for this transaction (SELECT … FOR UPDATE on PostgreSQL)."""
+    mine = (contacts.c.id == contact_id) & (contacts.c.account_id == account_id)
+    return session.execute(select(contacts).where(mine).with_for_update()).first()
 
 
 def get(account_id, contact_id):
@@ -99,19 +100,6 @@ def get(account_id, contact_id):
     return as_json(rows[0])
 
 
-def merge_patch(target, patch):
-    """RFC 7396 JSON merge patch: null removes a member, objects merge recursively."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for name, value in patch.items():
-        if value is None:
-            result.pop(name, None)
-        else:
-            result[name] = merge_patch(result.get(name), value)
-    return result
-
-
 def patch(account_id, contact_id, changes):
     """Apply a merge patch; `email` may change to a valid unused address (no longer confirmed: confirmed_at
     becomes null). Returns the whole contact;
@@ -119,11 +107,13 @@ def patch(account_id, contact_id, changes):
     new_email = normalise_email(changes["email"]) if "email" in changes else None
     try:
         with write_transaction() as session:
-            row = _locked(session, account_id, id=contact_id)
+            row = _locked(session, account_id, contact_id)
             if row is None:
                 raise ContactNotFound(contact_id)
             email = new_email or row.email
-            if email != row.email and _locked(session, account_id, email=email) is not None:
+            # Read, not locked: two PATCHes swapping addresses would each wait for the other's row (deadlock).
+            if email != row.email and driver.execute(session.connection(), _BY_EMAIL,
+                                                     {"p_account": account_id, "p_email": email}):
                 raise EmailTaken()
             fields = merge_patch(row.fields, {k: v for k, v in changes.items() if k != "email"})
             if not fits(fields):
@@ -136,7 +126,7 @@ def patch(account_id, contact_id, changes):
             updated = as_json({**row._mapping, "email": email, "fields": fields, "updated_at": now,
                                "confirmed_at": confirmed_at})
             events.queue_event(session, account_id, "contact.updated", updated)
-    except IntegrityError:  # another writer took the address between our check and our update
+    except IntegrityError:  # another writer took the address after our read: the unique index refuses ours
         raise EmailTaken() from None
     return updated
 

@@ -14,25 +14,34 @@ A request that finds the key in_progress gets 409 `idempotency_key_in_use`. If t
 The one window left is a worker dying after its work committed but before the answer was stored: a retry
 after the lease then repeats the work (an upsert: the same contact, one more submission row). That is
 milliseconds, and far better than keys stuck in_progress for a day.
+
+An erasure (people.py) deletes the answers that hold the address, but cannot read an answer not yet written:
+work that committed before the erasure may complete() after it. So the erasure writes the digest of the
+address on every in-progress row of the account (its body, empty until complete), and complete() forgets
+the key instead of storing an answer that holds an address erased while it ran. The two take the row's lock,
+so one of them sees what the other did.
 """
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
 from . import sealed
+from .addresses import InvalidEmail, normalise_email
 from .database import insert_statement, write_connection
 from .digests import keyed_digest
 from .ids import random_id
 from .contacts import timestamp
 from .models import IdempotentRequest, utcnow
-from .personal_data import Part, contact_ids, holds_address, holds_any
+from .personal_data import Part, address_digest, contact_ids, holds_address, holds_any
 
 RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # longer than gunicorn's 30 s worker timeout
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADERS = ("Content-Type", "Location")
 SEALED_BODY = "sealed:"  # the stored body that follows is sealed (sealed.py); a JSON answer never starts so
+ERASED_WHILE_RUNNING = "erased:"  # an in-progress row's body: the digests of addresses erased since its claim
 
 requests = IdempotentRequest.__table__
 
@@ -124,10 +133,53 @@ def complete(claim, status, headers, body, holds_secret=False):
     holds_secret: the answer shows a secret once (a webhook's signing secret), so it is stored sealed: the
     replay must give it again, but the table must not keep it readable (webhook secrets are sealed too)."""
     stored = SEALED_BODY + sealed.seal(body) if holds_secret else body
+    mine = (requests.c.id == claim.row_id) & (requests.c.claim == claim.token)
     with write_connection() as connection:
-        connection.execute(update(requests).where(requests.c.id == claim.row_id, requests.c.claim == claim.token)
-                           .values(state="complete", claim=None, locked_until=None, status=status,
-                                   headers=headers, body=stored))
+        # Locked, so an erasure either waits for the answer (and deletes it) or marks the row first (see above).
+        row = connection.execute(select(requests.c.body, requests.c.idempotency_key).where(mine)
+                                 .with_for_update()).first()
+        if row is None:
+            return
+        if _erased_while_running(row.body) & _address_digests(body, row.idempotency_key):
+            connection.execute(delete(requests).where(mine))  # as the erasure forgets a stored answer
+            return
+        connection.execute(update(requests).where(mine).values(
+            state="complete", claim=None, locked_until=None, status=status, headers=headers, body=stored))
+
+
+def _erased_while_running(in_progress_body):
+    """The digests an erasure wrote on an in-progress row (ERASED_WHILE_RUNNING)."""
+    if not (in_progress_body or "").startswith(ERASED_WHILE_RUNNING):
+        return set()
+    return set(in_progress_body[len(ERASED_WHILE_RUNNING):].split())
+
+
+def _address_digests(answer, idempotency_key):
+    """The digests of the addresses an answer holds (any JSON string that is one) and of the key, if it is one:
+    what the erasure matches (_holding)."""
+    try:
+        texts = [idempotency_key, *_strings(json.loads(answer))]
+    except ValueError:
+        texts = [idempotency_key, answer]
+    digests = set()
+    for text in texts:
+        if "@" in text:
+            try:
+                digests.add(address_digest(normalise_email(text)))
+            except InvalidEmail:
+                continue
+    return digests
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 def _opened(body):
@@ -164,6 +216,10 @@ def _find(connection, account_id, email):
 
 
 def _erase(connection, account_id, email):
+    """Delete the answers holding the address; mark the requests still running (see the module's docstring)."""
+    connection.execute(update(requests).where(requests.c.account_id == account_id, requests.c.state == "in_progress")
+                       .values(body=func.coalesce(requests.c.body, ERASED_WHILE_RUNNING)
+                               + " " + address_digest(email)))
     return connection.execute(delete(requests).where(_holding(connection, account_id, email))).rowcount
 
 

@@ -14,10 +14,9 @@ from .addresses import normalise_email
 from .contacts import as_json, submission_as_json, timestamp
 from .database import insert_statement, read_connection, write_connection
 from .deliveries import outbox
-from .digests import keyed_digest
 from .ids import random_id
 from .models import Account, Contact, Erasure, Submission, Suppression, utcnow
-from .personal_data import Part, holds_address
+from .personal_data import Part, address_digest, holds_address
 
 contacts = Contact.__table__
 submissions = Submission.__table__
@@ -28,6 +27,22 @@ suppressions = Suppression.__table__
 
 def _contact_ids(account_id, email):
     return select(contacts.c.id).where(contacts.c.account_id == account_id, contacts.c.email == email)
+
+
+def _hold_address(connection, account_id, email, now):
+    """Make every upsert of the address wait for this transaction: lock the account's contact row for it or,
+    when there is none, insert one and delete it again (a concurrent INSERT waits on its index entry until we
+    end). Without it, at READ COMMITTED, a post committing between the erasure's statements left behind what
+    it wrote before the next one ran (its queued notification), or merged into a contact erased after it."""
+    placeholder_id = random_id("con_")
+    held = connection.execute(
+        insert_statement(contacts).values(id=placeholder_id, account_id=account_id, email=email, fields={},
+                                          created_at=now, updated_at=now)
+        .on_conflict_do_update(index_elements=[contacts.c.account_id, contacts.c.email],
+                               set_={"email": contacts.c.email})
+        .returning(contacts.c.id)).scalar_one()
+    if held == placeholder_id:  # only a lock: it is neither counted nor erased
+        connection.execute(delete(contacts).where(contacts.c.id == placeholder_id))
 
 
 def _find_contacts(connection, account_id, email):
@@ -105,11 +120,6 @@ class ErasureReport:
         return {"id": self.id, "erased": self.counts, "created_at": timestamp(self.created_at)}
 
 
-def address_digest(email):
-    """How the erasure list knows an address: a keyed digest of its normalised form, never the address."""
-    return keyed_digest("person-address", email)
-
-
 def access(account_id, email):
     """Everything the account holds about the address; InvalidEmail for a bad one."""
     email = normalise_email(email)
@@ -122,6 +132,7 @@ def erase(account_id, email, requested_via):
     email = normalise_email(email)
     report_id, now = random_id("era_"), utcnow()
     with write_connection() as connection:
+        _hold_address(connection, account_id, email, now)
         erased = {part.name: part.erase(connection, account_id, email) for part in reversed(PARTS)}
         counts = {part.name: erased[part.name] for part in PARTS}
         connection.execute(erasures.insert().values(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Text, cast, false, func, or_, select
 
+from .digests import keyed_digest
 from .models import Contact
 
 contacts = Contact.__table__
@@ -22,6 +23,11 @@ class Part:
     tables: tuple
     find: Callable
     erase: Callable
+
+
+def address_digest(email):
+    """How the erasure list knows an address: a keyed digest of its normalised form, never the address."""
+    return keyed_digest("person-address", email)
 
 
 def _like_pattern(text):

@@ -71,12 +71,17 @@ def not_spam_many(account_id, ids):
 def _drop_emptied_contacts(connection, account_id, contact_ids):
     """Delete the contacts among contact_ids left without any submission: they existed only through what
     is now spam (contact.deleted goes to webhooks, the account's counter follows)."""
-    emptied = connection.execute(select(contacts.c.id, contacts.c.email).where(
-        contacts.c.account_id == account_id, contacts.c.id.in_(contact_ids),
-        ~exists().where(submissions.c.contact_id == contacts.c.id))).all()
+    ours = (contacts.c.account_id == account_id) & contacts.c.id.in_(contact_ids)
+    left_empty = ~exists().where(submissions.c.contact_id == contacts.c.id)
+    # Locked first, in one order (two moves do not deadlock): a post merging into one of them now waits, and
+    # makes a new contact if this one goes. A post that merged first is seen by the DELETE, a statement of its
+    # own (a newer snapshot at READ COMMITTED). Re-checked within one DELETE, it would not be: PostgreSQL
+    # re-checks a row it waited for against the statement's old snapshot, and the post's submission went too.
+    connection.execute(select(contacts.c.id).where(ours).order_by(contacts.c.id).with_for_update())
+    emptied = connection.execute(delete(contacts).where(ours, left_empty)
+                                 .returning(contacts.c.id, contacts.c.email)).all()
     if not emptied:
         return
-    connection.execute(delete(contacts).where(contacts.c.id.in_([row.id for row in emptied])))
     connection.execute(update(accounts).where(accounts.c.id == account_id)
                        .values(contact_count=accounts.c.contact_count - len(emptied)))
     for row in emptied:
@@ -88,15 +93,17 @@ def move_to_spam(account_id, ids):
     a contact left with no submission goes too. Returns how many moved."""
     now = utcnow()
     with write_connection() as connection:
-        rows = connection.execute(select(submissions).where(
-            submissions.c.account_id == account_id, submissions.c.id.in_(valid_submission_ids(ids)))).all()
+        # Deleted first, and only what this transaction deleted is copied: of two clicks at once, the second
+        # waits for the first's delete and then finds nothing to move (no second copy in the folder).
+        rows = connection.execute(delete(submissions).where(
+            submissions.c.account_id == account_id, submissions.c.id.in_(valid_submission_ids(ids)))
+            .returning(*submissions.c)).all()
         if not rows:
             return 0
         connection.execute(spam.insert(), [
             spam_folder.row_values(account_id, row.key_id, row.fields.get("email"),
                                    {k: v for k, v in row.fields.items() if k != "email"}, spam_folder.OWNER, "",
                                    Source(row.page, row.user_agent), now) for row in rows])
-        connection.execute(delete(submissions).where(submissions.c.id.in_([row.id for row in rows])))
         _drop_emptied_contacts(connection, account_id, {row.contact_id for row in rows})
         spam_folder.bound(connection, account_id, now)
     return len(rows)

@@ -11,9 +11,13 @@ EVENTS = ("submission.created", "contact.created", "contact.updated", "contact.d
 TEST_EVENT = "webhook.test"
 
 webhooks = Webhook.__table__
-_LISTENING = select(webhooks.c.id, webhooks.c.events).where(
+# The account's active webhooks, locked FOR KEY SHARE (the lock the outbox's foreign key takes anyway on a
+# webhook it queues for, taken at the read instead of after it): a webhook deleted meanwhile waits for the
+# write that queues for it (and takes those deliveries with it) instead of failing the write's outbox insert.
+# Every write that queues events reads them so: here, and in the upsert's statement (audience.py).
+LISTENING = select(webhooks.c.id, webhooks.c.events).where(
     webhooks.c.account_id == bindparam("p_account"), webhooks.c.status == "active"
-)
+).with_for_update(read=True, key_share=True)
 
 
 def envelope(event_type, data):
@@ -23,7 +27,7 @@ def envelope(event_type, data):
 
 
 def _listening(connection, account_id):
-    return connection.execute(_LISTENING, {"p_account": account_id}).all()
+    return connection.execute(LISTENING, {"p_account": account_id}).all()
 
 
 def _outgoing(listening, account_id, event_type, data):

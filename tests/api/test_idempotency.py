@@ -7,9 +7,9 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from contactapi import storage
+from contactapi import idempotency, people, storage
 from contactapi.extensions import db
-from contactapi.models import Contact, IdempotentRequest, Submission, utcnow
+from contactapi.models import Account, Contact, IdempotentRequest, Submission, utcnow
 
 
 def keyed(auth, key):
@@ -274,3 +274,26 @@ def test_webhook_patch_rotate_retry_and_delete_replay_without_a_second_write(app
     assert client.delete(url, headers=keyed(auth, "delete-1")).get_json() == deleted.get_json() == {
         "id": hook["id"], "deleted": True}
     assert _webhook_rows(app)[0] == {}
+
+
+@pytest.mark.parametrize("erased, kept", [("late@example.com", False), ("someone.else@example.com", True)])
+def test_an_answer_whose_address_was_erased_after_the_work_is_not_kept(app, client, auth, monkeypatch, erased, kept):
+    """The work committed, then an erasure ran (on another worker) before the answer was stored: an answer
+    holding the erased address is not kept, so it is never replayed; the key is forgotten, as the erasure
+    forgets the answers it finds. An erasure of another address changes nothing."""
+    store_answer = idempotency.complete
+
+    def erasure_first(*args, **kwargs):
+        with app.app_context():
+            account_id = db.session.scalar(select(Account.id))
+            people.erase(account_id, erased, "test")
+            db.session.remove()
+        return store_answer(*args, **kwargs)
+
+    monkeypatch.setattr(idempotency, "complete", erasure_first)
+    posted = client.post("/v1/contacts", json={"email": "late@example.com", "n": 1}, headers=keyed(auth, "k-late"))
+    assert posted.status_code == 201
+    with app.app_context():
+        answers = db.session.scalars(select(IdempotentRequest.body)).all()
+        db.session.remove()
+    assert answers == ([posted.get_data(as_text=True)] if kept else [])

@@ -1,13 +1,16 @@
 """GET and DELETE /v1/people/<email>: everything held about one address, and erasing all of it."""
 import json
+from functools import partial
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from contactapi import contact_counts, people
 from contactapi.extensions import db
 from contactapi.models import Account, Erasure
 from contactapi.personal_data import Part
+from tests.races import at_once
 
 PERSON = "Jo.Person@Example.com"
 STORED = "jo.person@example.com"  # as addresses.normalise_email stores it
@@ -186,3 +189,35 @@ def test_an_erasure_after_an_email_change_takes_the_mail_and_answers_about_the_o
     erased = client.delete("/v1/people/new@example.com", headers=auth).get_json()["erased"]
     assert erased["deliveries"] == 1 and erased["idempotent_requests"] == 1 and erased["contacts"] == 1
     assert held_message() == ([], [])
+
+
+def test_an_erasure_racing_a_post_to_the_contact_leaves_nothing_the_post_wrote_before_it(app, gunicorn, make_key):
+    """DELETE /v1/people racing a publishable-key POST (with an Idempotency-Key) that merges into the contact:
+    the post either came first, and the erasure takes all it wrote (its submission, the owner's notification,
+    its kept answer, written after the work), or came after and made a new contact, kept whole."""
+    base = gunicorn(workers=4, RATELIMIT_PUBLIC_IP="100000/minute", RATELIMIT_PUBLIC_KEY="100000/minute")
+    secret = {"Authorization": f"Bearer {make_key()}"}
+    publishable = {"Authorization": f"Bearer {make_key(kind='publishable')}"}  # the owner's notification is on
+    old_ids = {}
+    for i in range(30):
+        email = f"gone{i}@example.com"
+        old_ids[email] = requests.post(f"{base}/v1/contacts", json={"email": email}, headers=secret,
+                                       timeout=10).json()["id"]
+        erased, posted = at_once(
+            partial(requests.delete, f"{base}/v1/people/{email}", headers=secret, timeout=60),
+            partial(requests.post, f"{base}/v1/contacts", json={"email": email, "phone": "555-0100"},
+                    headers={**publishable, "Idempotency-Key": f"k{i}"}, timeout=60))
+        assert (erased.status_code, posted.status_code) == (200, 201)
+
+    stored = everything_stored(app)
+    new_ids = {json.loads(row)["email"]: json.loads(row)["id"] for row in stored["contacts"]}
+    for email, old_id in old_ids.items():
+        kept_id = new_ids.get(email)
+        assert kept_id != old_id
+        for table, rows in stored.items():
+            about = [row for row in rows if old_id in row or mentions(row, email)]
+            # What the erasure left is the new contact's: itself, its one submission, its answer, its mail.
+            assert all(kept_id and kept_id in row for row in about), (table, about)
+        if kept_id:
+            assert sum(kept_id in row for row in stored["submissions"]) == 1
+            assert any('"phone": "555-0100"' in row for row in stored["contacts"] if kept_id in row)

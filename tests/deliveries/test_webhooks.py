@@ -1,9 +1,16 @@
 """Signed webhooks: every contact change reaches the account's receivers, signed so the standardwebhooks
 package verifies it, retried until delivered, final on a 4xx; never sent inside the request."""
+from functools import partial
+
 import pytest
+import requests
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook as Verifier
 
+from contactapi.deliveries.models import Delivery, Webhook
+from contactapi.extensions import db
 from tests.deliveries.helpers import deliveries_of
+from tests.races import at_once
 from tests.smtp import settle
 
 
@@ -138,3 +145,23 @@ def test_a_secret_sealed_under_a_lost_key_fails_once_saying_what_to_do(make_app,
     assert retried.status_code == 200
     settle(restored)
     assert deliveries_of(restored)[0]["status"] == "delivered" and len(receiver.requests) == 1
+
+
+def test_a_webhook_deleted_while_a_patch_and_a_delete_queue_its_events_fails_neither(app, gunicorn, secret_key):
+    """Both writes queue an event for the webhook being deleted: they come wholly before its delete (which takes
+    their deliveries with it) or after it (and queue none), never a 500 from a delivery for a deleted webhook."""
+    base = gunicorn(workers=4, WEBHOOK_ALLOW_HTTP="1", WEBHOOK_ALLOW_PRIVATE="1")
+    api = partial(requests.request, headers={"Authorization": f"Bearer {secret_key}"}, timeout=60)
+    patched = api("POST", f"{base}/v1/contacts", json={"email": "patched@example.com"}).json()["id"]
+    for i in range(25):
+        hook = api("POST", f"{base}/v1/webhooks", json={"url": "http://127.0.0.1:9/hook",
+                                                        "events": ["contact.updated", "contact.deleted"]}).json()["id"]
+        removed = api("POST", f"{base}/v1/contacts", json={"email": f"removed{i}@example.com"}).json()["id"]
+        answers = at_once(partial(api, "DELETE", f"{base}/v1/webhooks/{hook}"),
+                          partial(api, "PATCH", f"{base}/v1/contacts/{patched}", json={"n": i}),
+                          partial(api, "DELETE", f"{base}/v1/contacts/{removed}"))
+        assert [a.status_code for a in answers] == [200, 200, 200], [a.text[:200] for a in answers]
+    with app.app_context():
+        assert db.session.scalars(select(Webhook.id)).all() == []
+        assert db.session.scalars(select(Delivery.id).where(Delivery.webhook_id.is_not(None))).all() == []
+        db.session.remove()

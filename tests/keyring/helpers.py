@@ -2,7 +2,9 @@
 import re
 from urllib.parse import urlsplit
 
-from contactapi import accounts, keys
+import requests
+
+from contactapi import accounts, keys, magic_links
 from contactapi.extensions import db
 
 CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -58,3 +60,23 @@ def keys_of(app, email):
             if account else []
         db.session.remove()
     return found
+
+
+def dashboard_poster(app, base, email="owner@example.com"):
+    """Sign in to the dashboard of a real server at base (gunicorn); returns post(path, **form) → a call that
+    submits the form as that browser would (from any thread: it shares no requests.Session)."""
+    with app.test_request_context():
+        token = magic_links.make(email, "sign_in")
+        db.session.remove()
+    browser = requests.Session()
+    page = browser.get(f"{base}/link/{token}", timeout=10)
+    signed_in = browser.post(f"{base}/link/{token}", data={"csrf_token": csrf_from(page.text)},
+                             headers={"Referer": f"{base}/link/{token}"}, allow_redirects=False, timeout=10)
+    assert signed_in.status_code == 303
+    csrf, cookies = csrf_from(browser.get(f"{base}/dashboard/inbox", timeout=10).text), browser.cookies.get_dict()
+
+    def post(path, **form):
+        return lambda: requests.post(f"{base}{path}", data={"csrf_token": csrf, **form}, cookies=cookies,
+                                     headers={"Referer": f"{base}/dashboard"}, allow_redirects=False, timeout=60)
+
+    return post

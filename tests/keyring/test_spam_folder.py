@@ -1,16 +1,19 @@
 """The spam folder: honeypot posts land there, the Spam page, Not spam, Delete, its bounds, the inbox's
 Move to spam, erasure, and one account never seeing or acting on another's spam."""
 from datetime import timedelta
+from functools import partial
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from contactapi import challenges, contact_counts, keys
 from contactapi.deliveries.models import Delivery
 from contactapi.extensions import db
 from contactapi.models import Account, Contact, SpamSubmission, Submission, utcnow
-from tests.keyring.helpers import csrf_from, post_form
+from tests.keyring.helpers import csrf_from, dashboard_poster, post_form
 from tests.keyring.spam_helpers import key_id_of, post, rows, save_rules, spam_ids_on, spam_rows, stored_counts
+from tests.races import at_once
 
 
 @pytest.fixture
@@ -218,3 +221,44 @@ def test_a_failed_challenge_is_refused_and_kept_in_the_folder(app, client, pub):
     assert stored_counts(app) == (0, 0, 0, 1)
     [kept] = spam_rows(app)
     assert (kept.reason, kept.email, kept.fields) == ("challenge_failed", "ada@example.net", {"message": "Hi"})
+
+
+def _contact_total(app):
+    with app.app_context():
+        total = db.session.execute(select(contact_counts.TOTAL).where(Account.email == "owner@example.com")).scalar()
+        db.session.remove()
+    return total
+
+
+def test_two_clicks_at_once_on_move_to_spam_make_one_copy(app, gunicorn, make_key):
+    base, raw = gunicorn(workers=4), make_key(kind="secret")
+    click = dashboard_poster(app, base)
+    for i in range(15):
+        contact = requests.post(f"{base}/v1/contacts", json={"email": f"twice{i}@example.net", "n": i},
+                                headers={"Authorization": f"Bearer {raw}"}, timeout=10).json()
+        [submission] = rows(app, Submission, contact_id=contact["id"])
+        clicks = at_once(click("/dashboard/inbox/bulk", action="spam", ids=submission.id),
+                         click("/dashboard/inbox/bulk", action="spam", ids=submission.id))
+        assert [r.status_code for r in clicks] == [303, 303]
+    assert sorted(s.email for s in spam_rows(app)) == sorted(f"twice{i}@example.net" for i in range(15))
+    assert (rows(app, Contact), rows(app, Submission), _contact_total(app)) == ([], [], 0)
+
+
+def test_move_to_spam_racing_a_post_to_the_contact_keeps_the_post(app, gunicorn, make_key):
+    """The contact's only submission moved to spam as a new post for it arrives: the contact goes only if the
+    post came after (then the post makes it anew); the post's submission and field are never lost."""
+    base, raw = gunicorn(workers=4), make_key(kind="secret")
+    click, headers = dashboard_poster(app, base), {"Authorization": f"Bearer {raw}"}
+    for i in range(25):
+        email = f"late{i}@example.net"
+        contact = requests.post(f"{base}/v1/contacts", json={"email": email}, headers=headers, timeout=10).json()
+        [submission] = rows(app, Submission, contact_id=contact["id"])
+        moved, posted = at_once(click("/dashboard/inbox/bulk", action="spam", ids=submission.id),
+                                partial(requests.post, f"{base}/v1/contacts", json={"email": email, "late": i},
+                                        headers=headers, timeout=60))
+        assert (moved.status_code, posted.status_code) in ((303, 200), (303, 201))
+    kept = {c.email: c for c in rows(app, Contact)}
+    assert sorted(kept) == sorted(f"late{i}@example.net" for i in range(25))
+    assert all(c.fields["late"] == int(c.email[4:-12]) for c in kept.values())
+    assert sorted(s.contact_id for s in rows(app, Submission)) == sorted(c.id for c in kept.values())
+    assert _contact_total(app) == 25
