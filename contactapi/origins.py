@@ -44,12 +44,12 @@ def host_of_url(url):
         return None
     try:
         parts = urlsplit(url.strip())
-        hostname, _port = parts.hostname, parts.port  # .port raises ValueError for "abc" or 99999
+        port_is_a_number = parts.port is None or 0 <= parts.port <= 65535  # .port raises for "abc" or 99999
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme not in ("http", "https") or not port_is_a_number:
         return None
-    return canonical_host(hostname)
+    return canonical_host(parts.hostname)
 
 
 def normalise_domain(entry):

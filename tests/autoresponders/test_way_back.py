@@ -29,28 +29,27 @@ def shown(app, path):
     return [answer(path, headers=FRENCH) for answer in (client.get, client.post)]
 
 
+def submitted_from(app, responder, page):
+    """Post as ada@example.com from page (stored as sent); the confirm and stop pages mailed to her, each
+    seen and pressed, as HTML."""
+    assert submit(app, responder.raw, referer=page, email="ada@example.com").status_code == 201
+    assert stored_pages(app) == [page]
+    answers = [answer for path in pages_of(app, "ada@example.com") for answer in shown(app, path)]
+    assert all(answer.status_code == 200 for answer in answers)
+    return [answer.get_data(as_text=True) for answer in answers]
+
+
 def test_the_confirm_and_stop_pages_lead_back_to_the_page_submitted_from(ar_app, make_responder):
-    responder = make_responder(double_opt_in=True)
-    page = "https://example.com/contact?from=mail&lang=fr"
-    assert submit(ar_app, responder.raw, referer=page, email="ada@example.com").status_code == 201
-    assert stored_pages(ar_app) == [page]
-    for path in pages_of(ar_app, "ada@example.com"):
-        for answer in shown(ar_app, path):
-            html = answer.get_data(as_text=True)
-            assert answer.status_code == 200 and '<html lang="fr">' in html, html
-            assert ('<a href="https://example.com/contact?from=mail&amp;lang=fr" rel="noreferrer">Retour au site</a>'
-                    in html), html
+    pages = submitted_from(ar_app, make_responder(double_opt_in=True), "https://example.com/contact?from=mail&lang=fr")
+    for html in pages:
+        assert '<html lang="fr">' in html, html
+        assert '<a href="https://example.com/contact?from=mail&amp;lang=fr" rel="noreferrer">Retour au site</a>' in html
 
 
 def test_a_hostile_stored_page_never_becomes_a_link(ar_app, make_responder):
-    responder = make_responder(double_opt_in=True)
     hostile = "javascript:alert(document.domain)//https://example.com/"
-    assert submit(ar_app, responder.raw, referer=hostile, email="ada@example.com").status_code == 201
-    assert stored_pages(ar_app) == [hostile]
-    for path in pages_of(ar_app, "ada@example.com"):
-        for answer in shown(ar_app, path):
-            html = answer.get_data(as_text=True)
-            assert answer.status_code == 200 and "javascript:" not in html and "Retour au site" not in html, html
+    for html in submitted_from(ar_app, make_responder(double_opt_in=True), hostile):
+        assert "javascript:" not in html and "Retour au site" not in html, html
 
 
 def test_a_stop_link_naming_no_contact_leads_to_the_account_only_site(ar_app, make_key):
