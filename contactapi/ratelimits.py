@@ -20,7 +20,7 @@ public switch turns it off) cost 18 % of the instructions of a read by id and 9 
 strings are parsed once per distinct value (they are read from the config at request time, so tests and the
 environment can change them). memory:// counts in ratelimit_memory's storage, which starts no thread. While
 the shared store cannot be reached each worker counts in its own memory and checks the store again after a
-back-off.
+back-off (ratelimit_store.py).
 """
 import math
 import time
@@ -29,12 +29,10 @@ from functools import lru_cache, wraps
 
 from flask import current_app, g, request
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
-from limits.strategies import STRATEGIES
 from werkzeug.exceptions import TooManyRequests
 
 from .config import ConfigError
-from .ratelimit_memory import WORKER_MEMORY, WorkerMemoryStorage
+from .ratelimit_store import Counter
 from .response_headers import set_all
 
 PUBLIC_IP = ("RATELIMIT_PUBLIC_IP", "public-ip")
@@ -43,9 +41,8 @@ SECRET_KEY = ("RATELIMIT_SECRET_KEY", "secret-key")
 KEY_REQUEST_IP = ("RATELIMIT_KEY_REQUEST_IP", "key-request-ip")
 # Every limit string read at request time (mail_limits.py reads the last), so each is parsed at startup too.
 LIMIT_SETTINGS = (PUBLIC_IP[0], PUBLIC_KEY[0], SECRET_KEY[0], KEY_REQUEST_IP[0], "RATELIMIT_KEY_REQUEST_EMAIL")
-_STATE = "contactapi.ratelimits"  # app.extensions key of this worker's _Counter
+_STATE = "contactapi.ratelimits"  # app.extensions key of this worker's Counter (ratelimit_store.py)
 _COUNTED = "_ratelimit_counted"  # g attribute: the budgets this request was counted against, in order
-_LONGEST_BACK_OFF = 32  # seconds between checks of a store that is down
 
 
 class RateLimited(TooManyRequests):
@@ -82,50 +79,6 @@ class _Counted:
         if self.window is None:
             self.window = self.strategy.get_window_stats(self.item, *self.identifiers)
         return self.window
-
-
-class _Counter:
-    """This worker's way to the counts: the strategy on the configured store, or, while the store cannot be
-    reached, a strategy on this worker's memory."""
-
-    def __init__(self, config):
-        uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        if uri.startswith("memory://"):  # the same counts, without limits' MemoryStorage's timer thread
-            uri = WORKER_MEMORY + uri[len("memory"):]
-        self.storage = storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
-        name = config.get("RATELIMIT_STRATEGY", "fixed-window")
-        if name not in STRATEGIES:
-            raise ConfigError(f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, not {name!r}")
-        strategy_class = STRATEGIES[name]
-        self.shared = strategy_class(self.storage)
-        self.fallback_enabled = config.get("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
-        self.fallback = strategy_class(WorkerMemoryStorage())
-        self.in_memory = False
-        self.next_check, self.back_off = 0.0, 1
-
-    def strategy(self):
-        if self.in_memory and time.monotonic() >= self.next_check:
-            if self.storage.check():
-                self.in_memory, self.back_off = False, 1
-            else:
-                self._wait_longer()
-        return self.fallback if self.in_memory else self.shared
-
-    def _wait_longer(self):
-        self.next_check = time.monotonic() + self.back_off
-        self.back_off = min(self.back_off * 2, _LONGEST_BACK_OFF)
-
-    def hit(self, item, identifiers):
-        """(the strategy that counted, whether the request is within the limit)."""
-        strategy = self.strategy()
-        try:
-            return strategy, strategy.hit(item, *identifiers)
-        except Exception:
-            if strategy is self.fallback or not self.fallback_enabled:
-                raise
-            self.in_memory = True
-            self._wait_longer()
-            return self.fallback, self.fallback.hit(item, *identifiers)
 
 
 def _counter():
@@ -263,6 +216,6 @@ def init_app(app):
     """Every limit setting checked; the app's counts on its configured store; headers on every counted answer;
     log, once per worker, when limits fall back to memory."""
     check_limits(app.config)
-    app.extensions[_STATE] = _Counter(app.config)
+    app.extensions[_STATE] = Counter(app.config)
     app.extensions[_STANDARD] = set()
     app.after_request(_after_request)
