@@ -12,9 +12,17 @@ SUBJECT_LENGTH = 120
 ENVELOPE = ("to", "from_name", "subject", "headers")  # a message besides its bodies, stored as is (not rendered)
 
 
+ENCODED_WORD_START = "=?"
+_WORD_JOINER = "\u2060"  # invisible: the text reads as typed
+
+
 def one_line(text, limit=SUBJECT_LENGTH):
-    """Text safe for a header: no line breaks (header injection), at most limit characters."""
-    text = " ".join(str(text).split())
+    """Text safe for a header: no line breaks (header injection), at most limit characters.
+
+    An RFC 2047 encoded-word ("=?utf-8?q?…=0D=0A…?=") is text too: the email package decodes one in a header
+    value it is given, and Python before 3.11.10 writes a CR/LF it decodes out as is (CVE-2024-6923), a second
+    From: and anything else a visitor likes. So "=?" never reaches a header as such."""
+    text = " ".join(str(text).split()).replace(ENCODED_WORD_START, "=" + _WORD_JOINER + "?")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -92,6 +92,30 @@ def test_list_unsubscribe_goes_out_as_a_uri_on_one_line(mail_app, make_key):
     assert b"\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
 
 
+ENCODED_CRLF = "=?utf-8?q?Invoice=0D=0AFrom:_PayPal_<security@paypal.example>=0D=0AContent-Type:_text/html?="
+
+
+def _head(raw):
+    return raw.split(b"\r\n\r\n", 1)[0].decode()
+
+
+def test_an_encoded_word_sent_by_a_visitor_stays_text_in_every_header(mail_app, make_key):
+    """A visitor's subject or name holding an RFC 2047 encoded-word of CR/LF adds no header to the owner's mail."""
+    key = make_key("owner@example.com", kind="publishable")
+    client = mail_app.test_client()
+    assert client.post("/v1/contacts", json={"access_key": key, "email": "v@example.com", "subject": ENCODED_CRLF},
+                       headers={"Accept": "application/json"}).status_code == 201
+    assert client.post("/submit", json={"access_key": key, "email": "w@example.com", "from_name": ENCODED_CRLF},
+                       headers={"Accept": "application/json"}).status_code == 200
+    settle(mail_app)
+    assert len(mail_app.inbox.raw) == 2 and not deliveries_of(mail_app, status="pending")
+    for raw in mail_app.inbox.raw:
+        lines = _head(raw).split("\r\n")
+        assert [line.split(":")[0] for line in lines if line.startswith(("From:", "Content-Type:"))] == [
+            "From", "Content-Type"], lines  # ours only: no second From, no Content-Type before the real one
+    assert "Invoice" in mail_app.inbox.messages[0]["Subject"] and "\n" not in mail_app.inbox.messages[0]["Subject"]
+
+
 def test_a_sealed_mail_shows_only_its_address_and_subject(down_mail_app, caplog):
     client = down_mail_app.test_client()
     assert client.post("/", json={"email": "new@example.com", "requestType": "generateKey"}).status_code == 200
