@@ -22,9 +22,10 @@ def _at_key_limit(email):
 
 def landing_page(next_page):
     """Where a sign-in lands: the dashboard page that was asked for, else the overview. Only a path of our
-    own dashboard is followed, so a crafted link cannot send the owner elsewhere."""
-    if isinstance(next_page, str) and re.fullmatch(r"/dashboard(/[^\\]*)?(\?[^\\]*)?", next_page) \
-            and "//" not in next_page:
+    own dashboard is followed, so a crafted link cannot send the owner elsewhere; none with a control character
+    either (a CR or LF cannot be in a Location header: the sign-in would end on an error page)."""
+    if isinstance(next_page, str) and re.fullmatch(r"/dashboard(/[^\\\x00-\x1f\x7f]*)?(\?[^\\\x00-\x1f\x7f]*)?",
+                                                   next_page) and "//" not in next_page:
         return next_page
     return url_for("keyring.dashboard")
 

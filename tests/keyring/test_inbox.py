@@ -179,7 +179,8 @@ def test_signing_in_returns_to_the_page_asked_for(mail_app):
     assert response.status_code == 303 and response.headers["Location"] == "/dashboard/inbox?state=unread"
 
 
-@pytest.mark.parametrize("next_page", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/signout"])
+@pytest.mark.parametrize("next_page", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "/signout",
+                                       "/dashboard/contacts/x\r\ny", "/dashboard?q=a\nb"])
 def test_signing_in_never_lands_outside_the_dashboard(mail_app, next_page):
     client = mail_app.test_client()
     form = client.get("/signin")
