@@ -53,8 +53,15 @@ def _normalise(value):
     return f"{result.local_part}@{result.domain}".lower()
 
 
+# Gmail delivers v.ictim@googlemail.com to victim@gmail.com: dots in its local parts are not part of the name.
+_DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def inbox(email):
     """The mailbox an address delivers to, for counting the mail it gets: normalised, its +tag removed
-    (victim+1@example.com and Victim@example.com reach the same person)."""
+    (victim+1@example.com and Victim@example.com reach the same person), and on Gmail its dots too."""
     local, _, domain = normalise_email(email).rpartition("@")
-    return f"{local.split('+', 1)[0] or local}@{domain}"
+    local = local.split("+", 1)[0] or local
+    if domain in _DOTLESS_DOMAINS:
+        local, domain = local.replace(".", "") or local, _DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"

@@ -19,6 +19,19 @@ def test_addresses_of_one_inbox():
     assert addresses.inbox("Victim+7@Example.com") == addresses.inbox("victim@example.com") == "victim@example.com"
     assert addresses.inbox("+tag@example.com") == "+tag@example.com"  # nothing before the tag: kept whole
     assert addresses.inbox("victim.x@example.com") != addresses.inbox("victim@example.com")
+    # Gmail ignores dots and answers to googlemail.com too: one inbox for every spelling
+    assert {addresses.inbox(a) for a in ("v.ictim@gmail.com", "Vic.Tim+x@googlemail.com", "victim@gmail.com")} == {
+        "victim@gmail.com"}
+
+
+def test_gmail_dot_spellings_share_one_cap(make_app):
+    app = make_app(RATELIMIT_KEY_REQUEST_IP="1000/hour", RATELIMIT_KEY_REQUEST_EMAIL=f"{CAP}/hour")
+    client = app.test_client()
+    spellings = ["victim@gmail.com", "v.ictim@gmail.com", "vi.ctim@gmail.com", "vic.tim@googlemail.com",
+                 "V.I.C.T.I.M@gmail.com", "victi.m@gmail.com", "vict.im+x@googlemail.com"]
+    for email in spellings:
+        assert client.post("/", json={"email": email, "requestType": "getKeys"}).status_code == 200
+    assert len(deliveries_of(app)) == CAP
 
 
 def _sent(app):
