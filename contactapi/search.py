@@ -53,18 +53,19 @@ def _like(term):
     return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
 
 
-def _windows(candidates, recency, score):
-    """(submission_id, score, window) of candidates, window 0 for the newest RANKED_WINDOW of them, 1 for the next."""
+def _windowed(candidates, recency):
+    """candidates with their window: 0 for the newest RANKED_WINDOW of them, 1 for the next, and so on."""
     position = func.row_number().over(order_by=[column.desc() for column in recency]) - 1
-    return select(candidates.c.submission_id, score.label("score"), (position // RANKED_WINDOW).label("window"))
+    return select(*candidates.c, (position // RANKED_WINDOW).label("window")).subquery("windowed")
 
 
-def _term_frequency_score(document, terms):
+def _term_frequency_score(document, terms, window):
     """BM25's term-frequency and length part (k1 = 1.2, b = 0.75) for candidates' lower-case documents,
-    lengths against the candidates' mean. bm25() itself first counts every match of each term in the whole
-    index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
+    lengths against their window's mean: the mean of all the candidates would change with how many windows
+    a page needs, and a window's order with it, so paging would repeat some matches and skip others.
+    bm25() itself first counts every match of each term in the whole index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
     length = func.length(document)
-    norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(), 1))
+    norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(partition_by=window), 1))
     score = literal(0.0)
     for term in terms:
         frequency = (length - func.length(func.replace(document, term, ""))) * 1.0 / len(term)
@@ -89,7 +90,9 @@ def _sqlite_matches(account_id, terms, within, through):
     # The FTS index yields matches newest first (rowid order), so only the candidates are joined and scored.
     candidates = matches.add_columns(_fts.c.rowid.label("recency"), func.lower(_fts.c.document).label("document")) \
         .order_by(_fts.c.rowid.desc()).limit(_candidates_for(through)).subquery("candidates")
-    return _windows(candidates, [candidates.c.recency], _term_frequency_score(candidates.c.document, terms))
+    windowed = _windowed(candidates, [candidates.c.recency])
+    score = _term_frequency_score(windowed.c.document, terms, windowed.c.window)
+    return select(windowed.c.submission_id, score.label("score"), windowed.c.window)
 
 
 def _postgresql_matches(account_id, terms, within, through):
@@ -110,7 +113,8 @@ def _postgresql_matches(account_id, terms, within, through):
         .where(*where).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
         .limit(_candidates_for(through)).subquery("candidates")
     )
-    return _windows(candidates, [candidates.c.created_at, candidates.c.submission_id], candidates.c.score)
+    windowed = _windowed(candidates, [candidates.c.created_at, candidates.c.submission_id])
+    return select(windowed.c.submission_id, windowed.c.score, windowed.c.window)
 
 
 def _candidates_for(through):

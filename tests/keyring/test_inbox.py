@@ -209,6 +209,21 @@ def test_search_ranks_the_newest_matches_window_by_window_and_pages_reach_every_
         "d@example.com", "c@example.com", "a@example.com", "b@example.com"]
 
 
+def test_search_pages_show_every_match_once_however_long_the_older_windows_are(owner, client, named_key, monkeypatch):
+    """A window's order must not depend on the page asked for: long older matches (a later window) once
+    changed how the newest window ranked, so paging repeated one match and never showed another."""
+    monkeypatch.setattr(search, "RANKED_WINDOW", 2)
+    site, _ = named_key("Site")
+    for n in range(2):
+        send(client, site, {"email": f"old{n}@example.com", "message": "kiwi " + "z" * 3000})
+    send(client, site, {"email": "short@example.com", "message": "kiwi " + "y" * 50})
+    send(client, site, {"email": "twice@example.com", "message": "kiwi kiwi " + "y" * 250})
+    pages = [senders_on(owner.get(f"/dashboard/inbox?q=kiwi&page_size=1&page={n}")) for n in range(1, 6)]
+    shown = [sender for page in pages for sender in page]
+    assert sorted(shown) == ["old0@example.com", "old1@example.com", "short@example.com", "twice@example.com"]
+    assert shown[:2] == senders_on(owner.get("/dashboard/inbox?q=kiwi"))[:2]
+
+
 def test_search_rebuild_finds_submissions_again_after_their_rowids_changed(owner, client, app, named_key, runner):
     raw, _ = named_key("Site")
     send(client, raw, {"email": "ada@example.com", "message": "About the invoice"})
