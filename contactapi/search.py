@@ -19,6 +19,7 @@ from .search_index import catch_up
 
 submissions = Submission.__table__
 SEARCH_PREFIX = "search_"
+MAX_QUERY = 200  # characters
 MAX_TERMS = 8
 TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
 RANKED_WINDOW = 200  # the newest matches ranked together (see matching_submissions)
@@ -34,10 +35,27 @@ def managed_by_models(name, type_, parent_names):
     return not (name or "").startswith(SEARCH_PREFIX)
 
 
+class InvalidQuery(ValueError):
+    """A search that is not run; the message is a sentence for whoever asked."""
+
+
+def checked_query(raw):
+    """A search from a query string (None: none), stripped; InvalidQuery when it is too long for one."""
+    query = (raw or "").strip()
+    if len(query) > MAX_QUERY:
+        raise InvalidQuery(f"Search for at most {MAX_QUERY} characters")
+    terms_of(query)
+    return query
+
+
 def terms_of(query):
-    """The lower-case words of a query (at most MAX_TERMS); quotes and operators are plain text here.
+    """The lower-case words of a query; quotes and operators are plain text here. InvalidQuery past
+    MAX_TERMS words: a word dropped without a word would find what it was meant to exclude.
     A query string holding NUL never gets here (nul_text.py)."""
-    return [term for term in re.split(r"\s+", query.strip().lower()) if term][:MAX_TERMS]
+    terms = [term for term in re.split(r"\s+", query.strip().lower()) if term]
+    if len(terms) > MAX_TERMS:
+        raise InvalidQuery(f"Search for at most {MAX_TERMS} words")
+    return terms
 
 
 def address_matches(column, query):

@@ -56,6 +56,21 @@ def test_search_is_partial_and_case_insensitive_over_emails_and_text(owner, add_
     assert missing.status_code == 200 and "No contact matches" in missing.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query, sentence", [
+    ("one two three four five six seven eight zzzzz", "Search for at most 8 words"),
+    ("one " + "x" * 197, "Search for at most 200 characters")])
+def test_a_search_too_long_to_run_is_400_on_the_page_and_its_export(owner, add_contact, query, sentence):
+    """Past eight words the rest was dropped without a word (finding what they excluded), past 200 characters
+    the page cut the search short and its export ran it whole: each is now a 400 that says why."""
+    add_contact({"email": "ada@example.com", "message": "one two three four five six seven eight"})
+    for url in ("/dashboard/contacts", "/dashboard/export/json"):
+        response = owner.get(url, query_string={"q": query})
+        assert response.status_code == 400 and sentence in response.get_data(as_text=True)
+        assert "ada@example.com" not in response.get_data(as_text=True)
+    assert emails_on(owner.get("/dashboard/contacts", query_string={"q": query.rsplit(" ", 1)[0][:200]})) \
+        == ["ada@example.com"]
+
+
 def test_search_finds_a_contact_by_its_address_now(owner, add_contact, client, make_key):
     """Its submissions name the address it had when it posted; the search also reads the address it has."""
     contact = add_contact({"email": "first@example.com", "name": "Ada"})

@@ -121,6 +121,19 @@ def test_search_is_partial_case_insensitive_ranked_and_private(owner, client, ap
     assert senders_on(owner.get("/dashboard/inbox?q=nothing+visitor")) == ["visitor@example.com"]
 
 
+def test_a_search_of_more_than_eight_words_is_400_not_the_first_eight(owner, client, named_key):
+    """A ninth word was once dropped without a word, so a search found what that word excluded."""
+    raw, _ = named_key("Site")
+    send(client, raw, {"email": "ada@example.com", "message": "one two three four five six seven eight"})
+    eight = "one two three four five six seven eight"
+    assert senders_on(owner.get(f"/dashboard/inbox?q={eight}")) == ["ada@example.com"]
+    page = owner.get(f"/dashboard/inbox?q={eight} zzzzz")  # the whole inbox, under the filter's sentence
+    assert page.status_code == 400 and "Search for at most 8 words" in page.get_data(as_text=True)
+    export = owner.get(f"/dashboard/inbox/export/json?q={eight} zzzzz")
+    assert export.status_code == 400 and "Search for at most 8 words" in export.get_data(as_text=True)
+    assert "ada@example.com" not in export.get_data(as_text=True)
+
+
 def test_bulk_read_unread_delete_only_touch_ones_own(owner, client, app, named_key, make_key):
     raw, _ = named_key("Site")
     for n in range(3):
