@@ -1,7 +1,8 @@
 """Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
 
-SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by BM25's
-term-frequency part (see _term_frequency_score).
+SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match; a 1-2 character term,
+too short for a trigram, by LIKE on the document lower-cased by Python's lower() as the terms are, with the
+function database.py registers), ranked by BM25's term-frequency part (see _term_frequency_score).
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
 for fragments such as part of an email address, in two columns of submissions with a GIN index each.
 On both, a new submission is indexed after its write, in batches, and before any search (search_index.py).
@@ -13,6 +14,7 @@ import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
+from .database import SEARCH_LOWER
 from .extensions import db
 from .models import Submission
 from .search_index import catch_up
@@ -93,7 +95,9 @@ def _term_frequency_score(document, terms, window):
 
 def _sqlite_matches(account_id, terms, within, through):
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
-    conditions = [_fts.c.document.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
+    # Lower-cased as the terms are (Python's lower()), not by LIKE, which folds ASCII only.
+    lowered = getattr(func, SEARCH_LOWER)(_fts.c.document)
+    conditions = [lowered.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
     if long_terms:
         phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
         conditions.append(text("search_submissions MATCH :search_phrase").bindparams(search_phrase=phrase))
@@ -106,7 +110,7 @@ def _sqlite_matches(account_id, terms, within, through):
     if through is None:
         return matches.add_columns(literal(0.0).label("score"), literal(0).label("window"))
     # The FTS index yields matches newest first (rowid order), so only the candidates are joined and scored.
-    candidates = matches.add_columns(_fts.c.rowid.label("recency"), func.lower(_fts.c.document).label("document")) \
+    candidates = matches.add_columns(_fts.c.rowid.label("recency"), lowered.label("document")) \
         .order_by(_fts.c.rowid.desc()).limit(_candidates_for(through)).subquery("candidates")
     windowed = _windowed(candidates, [candidates.c.recency])
     score = _term_frequency_score(windowed.c.document, terms, windowed.c.window)

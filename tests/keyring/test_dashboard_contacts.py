@@ -52,6 +52,8 @@ def test_search_is_partial_and_case_insensitive_over_emails_and_text(owner, add_
     assert emails_on(owner.get("/dashboard/contacts?q=example.org")) == ["bob@example.org"]
     assert emails_on(owner.get("/dashboard/contacts?q=visit")) == ["bob@example.org"]
     assert emails_on(owner.get("/dashboard/contacts?q=analytical+ada")) == ["ada.lovelace@example.com"]
+    add_contact({"email": "cafe@example.com", "message": "CAFÉ NOIR"})
+    assert emails_on(owner.get("/dashboard/contacts?q=é")) == ["cafe@example.com"]  # short, not ASCII: folded too
     missing = owner.get("/dashboard/contacts?q=zed")
     assert missing.status_code == 200 and "No contact matches" in missing.get_data(as_text=True)
 

@@ -134,6 +134,18 @@ def test_a_search_of_more_than_eight_words_is_400_not_the_first_eight(owner, cli
     assert "ada@example.com" not in export.get_data(as_text=True)
 
 
+def test_short_terms_fold_case_beyond_ascii_as_long_ones_do(owner, client, named_key):
+    """1-2 character terms, too short for SQLite's trigram index, were matched by LIKE, which folds ASCII only."""
+    raw, _ = named_key("Site")
+    for email, message in [("ete@example.com", "ÉTÉ chaud"), ("cafe@example.com", "CAFÉ NOIR"),
+                           ("ao@example.com", "ÄÖ Ü"), ("plain@example.com", "nothing here")]:
+        send(client, raw, {"email": email, "message": message})
+    assert senders_on(owner.get("/dashboard/inbox?q=é")) == ["ete@example.com", "cafe@example.com"]  # two é first
+    assert senders_on(owner.get("/dashboard/inbox?q=ÉT")) == ["ete@example.com"]
+    assert senders_on(owner.get("/dashboard/inbox?q=ä+ü")) == ["ao@example.com"]
+    assert senders_on(owner.get("/dashboard/inbox?q=été")) == ["ete@example.com"]  # as a trigram term folds
+
+
 def test_bulk_read_unread_delete_only_touch_ones_own(owner, client, app, named_key, make_key):
     raw, _ = named_key("Site")
     for n in range(3):
