@@ -58,6 +58,13 @@ def _writer_turn():
     return turns.turn() if turns else nullcontext()
 
 
+SEARCH_LOWER = "search_lower"
+
+
+def _lower(text):
+    return text.lower() if isinstance(text, str) else text
+
+
 def configure_engine(app, engine, busy_timeout):
     """On SQLite: WAL, a busy timeout, foreign keys, and BEGIN IMMEDIATE for write transactions."""
     if engine.dialect.name != "sqlite":
@@ -77,6 +84,9 @@ def configure_engine(app, engine, busy_timeout):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
+        # SQLite's lower() and LIKE fold ASCII only; search.py folds documents with this, as Python folds the
+        # terms, for 1-2 character terms (too short for FTS5's trigrams, which fold Unicode). Searches only.
+        dbapi_connection.create_function(SEARCH_LOWER, 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):

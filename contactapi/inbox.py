@@ -14,7 +14,6 @@ submissions = Submission.__table__
 api_keys = ApiKey.__table__
 NEWEST_FIRST = (submissions.c.created_at.desc(), submissions.c.id.desc())
 STATES = ("read", "unread")
-MAX_QUERY = 200
 PREVIEW_LINES = 2
 PREVIEW_CHARS = 160
 _ID = re.compile(r"sub_[A-Za-z0-9]{1,28}")
@@ -55,9 +54,10 @@ class InboxFilter:
         state = args.get("state") or None
         if state not in (None, *STATES):
             raise InvalidFilter("state must be read or unread")
-        query = (args.get("q") or "").strip()
-        if len(query) > MAX_QUERY:
-            raise InvalidFilter(f"Search for at most {MAX_QUERY} characters")
+        try:
+            query = search.checked_query(args.get("q"))
+        except search.InvalidQuery as error:
+            raise InvalidFilter(str(error)) from None
         since, until = _day(args, "since"), _day(args, "until")
         if since and until and since > until:
             raise InvalidFilter("The first day must not be after the last day")

@@ -1,7 +1,8 @@
 """Search over submissions (emails and submitted text): partial, case-insensitive, ranked; one function, two engines.
 
-SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match), ranked by BM25's
-term-frequency part (see _term_frequency_score).
+SQLite: an FTS5 table with the trigram tokenizer (every term is a substring match; a 1-2 character term,
+too short for a trigram, by LIKE on the document lower-cased by Python's lower() as the terms are, with the
+function database.py registers), ranked by BM25's term-frequency part (see _term_frequency_score).
 PostgreSQL: a tsvector for words (prefix match, ranked by ts_rank) and pg_trgm trigrams on the lower-case text
 for fragments such as part of an email address, in two columns of submissions with a GIN index each.
 On both, a new submission is indexed after its write, in batches, and before any search (search_index.py).
@@ -13,12 +14,14 @@ import re
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
+from .database import SEARCH_LOWER
 from .extensions import db
 from .models import Submission
 from .search_index import catch_up
 
 submissions = Submission.__table__
 SEARCH_PREFIX = "search_"
+MAX_QUERY = 200  # characters
 MAX_TERMS = 8
 TRIGRAM = 3  # FTS5's trigram tokenizer can only match terms this long or longer
 RANKED_WINDOW = 200  # the newest matches ranked together (see matching_submissions)
@@ -34,10 +37,27 @@ def managed_by_models(name, type_, parent_names):
     return not (name or "").startswith(SEARCH_PREFIX)
 
 
+class InvalidQuery(ValueError):
+    """A search that is not run; the message is a sentence for whoever asked."""
+
+
+def checked_query(raw):
+    """A search from a query string (None: none), stripped; InvalidQuery when it is too long for one."""
+    query = (raw or "").strip()
+    if len(query) > MAX_QUERY:
+        raise InvalidQuery(f"Search for at most {MAX_QUERY} characters")
+    terms_of(query)
+    return query
+
+
 def terms_of(query):
-    """The lower-case words of a query (at most MAX_TERMS); quotes and operators are plain text here.
+    """The lower-case words of a query; quotes and operators are plain text here. InvalidQuery past
+    MAX_TERMS words: a word dropped without a word would find what it was meant to exclude.
     A query string holding NUL never gets here (nul_text.py)."""
-    return [term for term in re.split(r"\s+", query.strip().lower()) if term][:MAX_TERMS]
+    terms = [term for term in re.split(r"\s+", query.strip().lower()) if term]
+    if len(terms) > MAX_TERMS:
+        raise InvalidQuery(f"Search for at most {MAX_TERMS} words")
+    return terms
 
 
 def address_matches(column, query):
@@ -53,18 +73,19 @@ def _like(term):
     return "%" + re.sub(r"([\\%_])", r"\\\1", term) + "%"
 
 
-def _windows(candidates, recency, score):
-    """(submission_id, score, window) of candidates, window 0 for the newest RANKED_WINDOW of them, 1 for the next."""
+def _windowed(candidates, recency):
+    """candidates with their window: 0 for the newest RANKED_WINDOW of them, 1 for the next, and so on."""
     position = func.row_number().over(order_by=[column.desc() for column in recency]) - 1
-    return select(candidates.c.submission_id, score.label("score"), (position // RANKED_WINDOW).label("window"))
+    return select(*candidates.c, (position // RANKED_WINDOW).label("window")).subquery("windowed")
 
 
-def _term_frequency_score(document, terms):
+def _term_frequency_score(document, terms, window):
     """BM25's term-frequency and length part (k1 = 1.2, b = 0.75) for candidates' lower-case documents,
-    lengths against the candidates' mean. bm25() itself first counts every match of each term in the whole
-    index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
+    lengths against their window's mean: the mean of all the candidates would change with how many windows
+    a page needs, and a window's order with it, so paging would repeat some matches and skip others.
+    bm25() itself first counts every match of each term in the whole index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
     length = func.length(document)
-    norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(), 1))
+    norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(partition_by=window), 1))
     score = literal(0.0)
     for term in terms:
         frequency = (length - func.length(func.replace(document, term, ""))) * 1.0 / len(term)
@@ -74,7 +95,9 @@ def _term_frequency_score(document, terms):
 
 def _sqlite_matches(account_id, terms, within, through):
     long_terms = [term for term in terms if len(term) >= TRIGRAM]
-    conditions = [_fts.c.document.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
+    # Lower-cased as the terms are (Python's lower()), not by LIKE, which folds ASCII only.
+    lowered = getattr(func, SEARCH_LOWER)(_fts.c.document)
+    conditions = [lowered.like(_like(term), escape="\\") for term in terms if len(term) < TRIGRAM]
     if long_terms:
         phrase = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
         conditions.append(text("search_submissions MATCH :search_phrase").bindparams(search_phrase=phrase))
@@ -87,9 +110,11 @@ def _sqlite_matches(account_id, terms, within, through):
     if through is None:
         return matches.add_columns(literal(0.0).label("score"), literal(0).label("window"))
     # The FTS index yields matches newest first (rowid order), so only the candidates are joined and scored.
-    candidates = matches.add_columns(_fts.c.rowid.label("recency"), func.lower(_fts.c.document).label("document")) \
+    candidates = matches.add_columns(_fts.c.rowid.label("recency"), lowered.label("document")) \
         .order_by(_fts.c.rowid.desc()).limit(_candidates_for(through)).subquery("candidates")
-    return _windows(candidates, [candidates.c.recency], _term_frequency_score(candidates.c.document, terms))
+    windowed = _windowed(candidates, [candidates.c.recency])
+    score = _term_frequency_score(windowed.c.document, terms, windowed.c.window)
+    return select(windowed.c.submission_id, score.label("score"), windowed.c.window)
 
 
 def _postgresql_matches(account_id, terms, within, through):
@@ -110,7 +135,8 @@ def _postgresql_matches(account_id, terms, within, through):
         .where(*where).order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
         .limit(_candidates_for(through)).subquery("candidates")
     )
-    return _windows(candidates, [candidates.c.created_at, candidates.c.submission_id], candidates.c.score)
+    windowed = _windowed(candidates, [candidates.c.created_at, candidates.c.submission_id])
+    return select(windowed.c.submission_id, windowed.c.score, windowed.c.window)
 
 
 def _candidates_for(through):

@@ -1,8 +1,7 @@
 """Dashboard: the signed-in account's contacts — newest first, search, one contact, delete."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from .. import contacts, exports, keys
-from ..inbox import MAX_QUERY
+from .. import contacts, exports, keys, search
 from ..pagination import InvalidPage, page_request
 from . import bp
 from .signin import account_required
@@ -17,6 +16,14 @@ def confirmation_filter():
     return (name, CONFIRMATION[name]) if name in CONFIRMATION else ("", None)
 
 
+def query_or_400():
+    """The search (?q=) as search.checked_query reads it; 400 with its sentence when it is too long."""
+    try:
+        return search.checked_query(request.args.get("q"))
+    except search.InvalidQuery as error:
+        abort(400, str(error))
+
+
 def page_or_400():
     """(page, page_size) from the query string, as the API reads them; 400 when out of range."""
     try:
@@ -29,7 +36,7 @@ def page_or_400():
 @account_required
 def contacts_page():
     page, page_size = page_or_400()
-    query = request.args.get("q", "").strip()[:MAX_QUERY]
+    query = query_or_400()
     confirmation, confirmed = confirmation_filter()
     listing = contacts.list_page(g.account.id, page, page_size, query=query, confirmed=confirmed)
     return render_template("keyring/contacts.html", listing=listing, query=query, confirmation=confirmation,

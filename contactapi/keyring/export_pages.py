@@ -7,7 +7,7 @@ from flask import Response, abort, g, request, stream_with_context
 from .. import exports
 from ..inbox import InboxFilter, InvalidFilter
 from . import bp
-from .contact_pages import confirmation_filter
+from .contact_pages import confirmation_filter, query_or_400
 from .signin import account_required
 
 
@@ -25,7 +25,7 @@ def _download(export, fmt):
 @account_required
 def export_contacts(fmt):
     _name, confirmed = confirmation_filter()
-    return _download(exports.contacts_export(g.account.id, request.args.get("q", ""), confirmed), fmt)
+    return _download(exports.contacts_export(g.account.id, query_or_400(), confirmed), fmt)
 
 
 @bp.get("/dashboard/inbox/export/<fmt>")

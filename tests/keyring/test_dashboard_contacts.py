@@ -52,8 +52,25 @@ def test_search_is_partial_and_case_insensitive_over_emails_and_text(owner, add_
     assert emails_on(owner.get("/dashboard/contacts?q=example.org")) == ["bob@example.org"]
     assert emails_on(owner.get("/dashboard/contacts?q=visit")) == ["bob@example.org"]
     assert emails_on(owner.get("/dashboard/contacts?q=analytical+ada")) == ["ada.lovelace@example.com"]
+    add_contact({"email": "cafe@example.com", "message": "CAFÉ NOIR"})
+    assert emails_on(owner.get("/dashboard/contacts?q=é")) == ["cafe@example.com"]  # short, not ASCII: folded too
     missing = owner.get("/dashboard/contacts?q=zed")
     assert missing.status_code == 200 and "No contact matches" in missing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, sentence", [
+    ("one two three four five six seven eight zzzzz", "Search for at most 8 words"),
+    ("one " + "x" * 197, "Search for at most 200 characters")])
+def test_a_search_too_long_to_run_is_400_on_the_page_and_its_export(owner, add_contact, query, sentence):
+    """Past eight words the rest was dropped without a word (finding what they excluded), past 200 characters
+    the page cut the search short and its export ran it whole: each is now a 400 that says why."""
+    add_contact({"email": "ada@example.com", "message": "one two three four five six seven eight"})
+    for url in ("/dashboard/contacts", "/dashboard/export/json"):
+        response = owner.get(url, query_string={"q": query})
+        assert response.status_code == 400 and sentence in response.get_data(as_text=True)
+        assert "ada@example.com" not in response.get_data(as_text=True)
+    assert emails_on(owner.get("/dashboard/contacts", query_string={"q": query.rsplit(" ", 1)[0][:200]})) \
+        == ["ada@example.com"]
 
 
 def test_search_finds_a_contact_by_its_address_now(owner, add_contact, client, make_key):

@@ -121,6 +121,31 @@ def test_search_is_partial_case_insensitive_ranked_and_private(owner, client, ap
     assert senders_on(owner.get("/dashboard/inbox?q=nothing+visitor")) == ["visitor@example.com"]
 
 
+def test_a_search_of_more_than_eight_words_is_400_not_the_first_eight(owner, client, named_key):
+    """A ninth word was once dropped without a word, so a search found what that word excluded."""
+    raw, _ = named_key("Site")
+    send(client, raw, {"email": "ada@example.com", "message": "one two three four five six seven eight"})
+    eight = "one two three four five six seven eight"
+    assert senders_on(owner.get(f"/dashboard/inbox?q={eight}")) == ["ada@example.com"]
+    page = owner.get(f"/dashboard/inbox?q={eight} zzzzz")  # the whole inbox, under the filter's sentence
+    assert page.status_code == 400 and "Search for at most 8 words" in page.get_data(as_text=True)
+    export = owner.get(f"/dashboard/inbox/export/json?q={eight} zzzzz")
+    assert export.status_code == 400 and "Search for at most 8 words" in export.get_data(as_text=True)
+    assert "ada@example.com" not in export.get_data(as_text=True)
+
+
+def test_short_terms_fold_case_beyond_ascii_as_long_ones_do(owner, client, named_key):
+    """1-2 character terms, too short for SQLite's trigram index, were matched by LIKE, which folds ASCII only."""
+    raw, _ = named_key("Site")
+    for email, message in [("ete@example.com", "ÉTÉ chaud"), ("cafe@example.com", "CAFÉ NOIR"),
+                           ("ao@example.com", "ÄÖ Ü"), ("plain@example.com", "nothing here")]:
+        send(client, raw, {"email": email, "message": message})
+    assert senders_on(owner.get("/dashboard/inbox?q=é")) == ["ete@example.com", "cafe@example.com"]  # two é first
+    assert senders_on(owner.get("/dashboard/inbox?q=ÉT")) == ["ete@example.com"]
+    assert senders_on(owner.get("/dashboard/inbox?q=ä+ü")) == ["ao@example.com"]
+    assert senders_on(owner.get("/dashboard/inbox?q=été")) == ["ete@example.com"]  # as a trigram term folds
+
+
 def test_bulk_read_unread_delete_only_touch_ones_own(owner, client, app, named_key, make_key):
     raw, _ = named_key("Site")
     for n in range(3):
@@ -208,6 +233,21 @@ def test_search_ranks_the_newest_matches_window_by_window_and_pages_reach_every_
     # Filters choose the candidates before they are ranked: e is not Site's, so (d, c) and (b, a) are the windows.
     assert senders_on(owner.get(f"/dashboard/inbox?q=visitor&key={site_id}")) == [
         "d@example.com", "c@example.com", "a@example.com", "b@example.com"]
+
+
+def test_search_pages_show_every_match_once_however_long_the_older_windows_are(owner, client, named_key, monkeypatch):
+    """A window's order must not depend on the page asked for: long older matches (a later window) once
+    changed how the newest window ranked, so paging repeated one match and never showed another."""
+    monkeypatch.setattr(search, "RANKED_WINDOW", 2)
+    site, _ = named_key("Site")
+    for n in range(2):
+        send(client, site, {"email": f"old{n}@example.com", "message": "kiwi " + "z" * 3000})
+    send(client, site, {"email": "short@example.com", "message": "kiwi " + "y" * 50})
+    send(client, site, {"email": "twice@example.com", "message": "kiwi kiwi " + "y" * 250})
+    pages = [senders_on(owner.get(f"/dashboard/inbox?q=kiwi&page_size=1&page={n}")) for n in range(1, 6)]
+    shown = [sender for page in pages for sender in page]
+    assert sorted(shown) == ["old0@example.com", "old1@example.com", "short@example.com", "twice@example.com"]
+    assert shown[:2] == senders_on(owner.get("/dashboard/inbox?q=kiwi"))[:2]
 
 
 def test_search_rebuild_finds_submissions_again_after_their_rowids_changed(owner, client, app, named_key, runner):
