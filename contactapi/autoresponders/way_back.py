@@ -4,19 +4,19 @@ from sqlalchemy import select
 
 from .. import visitors
 from ..database import read_connection
-from ..models import ApiKey, Contact, Submission
-from ..people import address_digest as digest_of
+from ..models import ApiKey, Submission
 
-contacts, submissions, api_keys = Contact.__table__, Submission.__table__, ApiKey.__table__
+submissions, api_keys = Submission.__table__, ApiKey.__table__
 
 
-def to_the_site(account_id, contact_id=None, address_digest=None):
+def to_the_site(account_id, contact_id=None):
     """The "Back to the site" link: the page the contact's newest submission was sent from, else the home of
     that submission's key's domains; without either (or a contact), the account's only site, when its keys
-    name one. None when nothing is known. The contact counts only while it still holds the address the link
-    was mailed to (address_digest). Stored pages are what browsers said: visitors.back_link admits only http(s)."""
+    name one. None when nothing is known. The submissions are where the link's reader wrote from, whatever
+    address the contact holds now (a link that no longer applies still leads back). Stored pages are what
+    browsers said: visitors.back_link admits only http(s)."""
     with read_connection() as connection:
-        for row in _newest_submissions(connection, account_id, contact_id, address_digest):
+        for row in _newest_submissions(connection, account_id, contact_id):
             back = visitors.back_link(row.page, None, row)  # row.domains: its key's, when the key still exists
             if back is not None:
                 return back
@@ -25,14 +25,9 @@ def to_the_site(account_id, contact_id=None, address_digest=None):
     return visitors.home_of(sites.pop()) if len(sites) == 1 else None
 
 
-def _newest_submissions(connection, account_id, contact_id, address_digest):
-    """The contact's submissions (page, its key's domains), newest first; none when the contact is gone or
-    holds another address now."""
+def _newest_submissions(connection, account_id, contact_id):
+    """The contact's submissions (page, its key's domains), newest first; none without a contact."""
     if contact_id is None:
-        return []
-    email = connection.execute(select(contacts.c.email).where(
-        contacts.c.id == contact_id, contacts.c.account_id == account_id)).scalar()
-    if email is None or address_digest is not None and digest_of(email) != address_digest:
         return []
     return connection.execute(
         select(submissions.c.page, api_keys.c.domains)

@@ -18,7 +18,7 @@ def _confirm_page(token, press):
     named = links.contact_to_confirm(token)
     contact, back = None, None
     if named is not None:
-        back = way_back.to_the_site(*named)
+        back = way_back.to_the_site(*named[:2])  # (account, contact), whatever address it holds now
         try:
             contact = (confirmation.confirm if press else confirmation.pending_or_done)(*named)
         except confirmation.LinkNoLongerApplies:
@@ -48,7 +48,7 @@ def _stop_page(token, press):
     if named is None:
         return render_template("visitor/stop_autoresponses.html", valid=False, done=False), 404
     account_id, digest = named
-    back = way_back.to_the_site(account_id, links.contact_of_stop(token), digest)
+    back = way_back.to_the_site(account_id, links.contact_of_stop(token))
     if press:
         people.suppress(account_id, digest)
     return render_template("visitor/stop_autoresponses.html", valid=True, done=press, back=back)

@@ -63,3 +63,20 @@ def test_a_stop_link_naming_no_contact_leads_to_the_account_only_site(ar_app, ma
     make_key("owner@example.com", kind="publishable", domains=["blog.example"])  # two sites: which one?
     for answer in shown(ar_app, "/" + stop):
         assert answer.status_code == 200 and "Retour au site" not in answer.get_data(as_text=True)
+
+
+def test_a_confirmation_link_that_no_longer_applies_still_leads_back(ar_app, make_responder, make_key):
+    """The owner changed the contact's address: the link confirms nothing (410), but its reader wrote from the
+    site and gets back to it."""
+    page = "https://example.com/contact"
+    responder = make_responder(double_opt_in=True)
+    assert submit(ar_app, responder.raw, referer=page, email="ada@example.com").status_code == 201
+    confirm, _stop = pages_of(ar_app, "ada@example.com")
+    api = ar_app.test_client()
+    api.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_key('owner@example.com')}"
+    [contact] = api.get("/v1/contacts?email=ada@example.com").get_json()["data"]
+    assert api.patch(f"/v1/contacts/{contact['id']}", json={"email": "zed@example.com"}).status_code == 200
+    for answer in shown(ar_app, confirm):
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 410 and 'id="no-longer-applies"' in html, html
+        assert f'<a href="{page}" rel="noreferrer">Retour au site</a>' in html, html
