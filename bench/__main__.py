@@ -17,11 +17,11 @@ from sqlalchemy import create_engine, text
 from . import checks, report, seed
 from .deliveries import MailSink
 from .load import Measurement, run_wrk
-from .scenarios import app_scenarios, bare_scenarios, floor_scenario, write_ids_file
+from .scenarios import app_scenarios, bare_scenarios, create_floor_scenario, floor_scenario, write_ids_file
 from .servers import gunicorn
 
 HIGH_LIMIT = "1000000/minute"
-WRITERS = ("new", "upsert", "form")  # the accounts the POST scenarios write to
+WRITERS = ("new", "upsert", "form", "floor")  # the accounts the POST scenarios write to (floor: create_floor_app)
 PROFILES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "out")
 
 
@@ -122,7 +122,7 @@ def prepare_database(url, options, workdir):
     seed.reset_schema(app)
     # Issue 14: the write targets hold with a notification queued per post, so the writers' keys notify.
     accounts = {role: seed.make_account(app, f"{role}@owner.example", notify=role in WRITERS)
-                for role in ("new", "upsert", "form", "small", "big")}
+                for role in (*WRITERS, "small", "big")}
     print(f"  seeding {options.sizes['small']:,} + {options.sizes['big']:,} contacts", flush=True)
     seed.seed_contacts(app, accounts["small"], options.sizes["small"], "small")
     seed.seed_contacts(app, accounts["big"], options.sizes["big"], "big")
@@ -146,19 +146,21 @@ def bench_database(title, url, options):
            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port), "BASE_URL": "http://127.0.0.1"}
     with gunicorn("bench.bare_app:app", free_port(), env, log) as bare, \
             gunicorn("bench.floor_app:app", free_port(), env, log) as floor, \
+            gunicorn("bench.create_floor_app:app", free_port(), env, log) as create_floor, \
             gunicorn("wsgi:app", free_port(), env, log) as server:
         baselines = dict(zip(("GET", "POST"), bare_scenarios()))
         scenarios = [scenario for scenario in app_scenarios(app, accounts, options.sizes, postgres=postgres)
                      if not options.only or any(text in scenario.name for text in options.only)]
         # The floor is measured whenever a write is: the ceiling the write targets are read against.
-        floors = [floor_scenario()] if any(scenario.baseline == "POST" for scenario in scenarios) else []
-        runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + [(floor, s) for s in floors]
+        writes = any(scenario.baseline == "POST" for scenario in scenarios)
+        floors = [(floor, floor_scenario()), (create_floor, create_floor_scenario(accounts["floor"]))] if writes else []
+        runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + floors
                                      + [(server, s) for s in scenarios],
                                      options, workdir, outbox=None if _drains_nothing() else (app, sink))
         rss = server.peak_worker_rss_mib()
     smtp.stop()
     rows = [(scenario, Measurement(runs[scenario.name]), 1.0, None, "baseline") for scenario in baselines.values()]
-    for scenario in floors + scenarios:
+    for scenario in [scenario for _server, scenario in floors] + scenarios:
         measurement = Measurement(runs[scenario.name])
         ratio = None
         if scenario.connections > 1:
