@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from . import checks, report, seed
 from .deliveries import MailSink
 from .load import Measurement, run_wrk
-from .scenarios import app_scenarios, bare_scenarios, create_floor_scenario, floor_scenario, write_ids_file
+from .scenarios import app_scenarios, bare_scenarios, create_floor_scenarios, floor_scenario, write_ids_file
 from .servers import gunicorn
 
 HIGH_LIMIT = "1000000/minute"
@@ -153,7 +153,8 @@ def bench_database(title, url, options):
                      if not options.only or any(text in scenario.name for text in options.only)]
         # The floor is measured whenever a write is: the ceiling the write targets are read against.
         writes = any(scenario.baseline == "POST" for scenario in scenarios)
-        floors = [(floor, floor_scenario()), (create_floor, create_floor_scenario(accounts["floor"]))] if writes else []
+        floors = [(floor, floor_scenario())] + [(create_floor, scenario) for scenario in
+                                                create_floor_scenarios(accounts["floor"])] if writes else []
         runs, notes = measure_rounds([(bare, s) for s in baselines.values()] + floors
                                      + [(server, s) for s in scenarios],
                                      options, workdir, outbox=None if _drains_nothing() else (app, sink))

@@ -73,13 +73,18 @@ def floor_scenario():
                     check=lambda result, run, emails: _answered(result))
 
 
-def create_floor_scenario(account):
-    """The create floor's POST of new addresses (create_floor_app.py) with account's secret key: the whole
-    create with nothing in between, compared with the bare POST."""
-    return Scenario("create floor POST new (the whole create, nothing between: create_floor_app.py)",
-                    "post_json.lua", lambda run: {"BENCH_PATH": "/v1/contacts", "BENCH_KEY": account.secret_key,
-                                                  "BENCH_TAG": f"cfloor{run}"}, "POST",
-                    check=lambda result, run, emails: _answered(result))
+def create_floor_scenarios(account):
+    """The create floor's POSTs (create_floor_app.py) with account's secret key, new addresses and one address
+    over and over: the whole create with nothing in between, compared with the bare POST."""
+    name = "create floor POST {} (the whole create, nothing between: create_floor_app.py)"
+    key = {"BENCH_PATH": "/v1/contacts", "BENCH_KEY": account.secret_key}
+    return [
+        Scenario(name.format("new"), "post_json.lua", lambda run: {**key, "BENCH_TAG": f"cfloor{run}"}, "POST",
+                 check=lambda result, run, emails: _answered(result)),
+        Scenario(name.format("same"), "post_json.lua",
+                 lambda run: {**key, "BENCH_EMAIL": f"cfloor-same{run}@bench.example"}, "POST",
+                 check=lambda result, run, emails: _answered(result)),
+    ]
 
 
 def _answered(result):
