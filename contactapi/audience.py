@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy import Boolean, String, bindparam, column, exists, func, literal_column, null, select, union_all
 
 from . import driver
+from .autoresponders.models import Autoresponder
 from .deliveries import events
 from .deliveries.models import Webhook
-from .models import Autoresponder, JSONField, NotificationRecipient
+from .models import JSONField, NotificationRecipient
 
 webhooks, recipients, autoresponders = Webhook.__table__, NotificationRecipient.__table__, Autoresponder.__table__
 

@@ -1,5 +1,6 @@
 """The stored things: accounts, their keys, contacts, every submission, sign-in links, the answers kept for
-Idempotency-Key retries, and the audit list of erased people."""
+Idempotency-Key retries, and the audit list of erased people. A feature with a package of its own keeps its
+tables there (deliveries/models.py, autoresponders/models.py)."""
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, false
@@ -222,47 +223,6 @@ class MailCount(db.Model):
     inbox: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of addresses.inbox(email)
     window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True, index=True)
     sent: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Autoresponder(db.Model):
-    """A publishable key's answer to each submitter: Jinja templates written by the owner (autoresponders/)."""
-
-    __tablename__ = "autoresponders"
-
-    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
-    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Autoresponse(db.Model):
-    """One autoresponse queued: what the abuse limits count (digests only; rows older than a day are pruned)."""
-
-    __tablename__ = "autoresponses"
-    __table_args__ = (
-        Index("ix_autoresponses_created", "created_at"),
-        Index("ix_autoresponses_account_created", "account_id", "created_at"),
-        Index("ix_autoresponses_address", "account_id", "address_digest", "created_at"),
-        Index("ix_autoresponses_client", "client_digest", "created_at"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # ars_…
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
-    address_digest: Mapped[str] = mapped_column(String(64))
-    client_digest: Mapped[str | None] = mapped_column(String(64))  # keyed digest of the client's IP
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class Suppression(db.Model):
-    """An address that used an autoresponse's unsubscribe link: the account's autoresponders never write to it."""
-
-    __tablename__ = "suppressions"
-
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
-    address_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class UsedChallenge(db.Model):

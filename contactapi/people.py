@@ -11,11 +11,12 @@ from sqlalchemy import delete, exists, select, update
 
 from . import idempotency, spam_folder
 from .addresses import normalise_email
+from .autoresponders.models import Suppression
 from .contacts import as_json, submission_as_json, timestamp
 from .database import insert_statement, read_connection, write_connection
 from .deliveries import outbox
 from .ids import random_id
-from .models import Account, Contact, Erasure, Submission, Suppression, utcnow
+from .models import Account, Contact, Erasure, Submission, utcnow
 from .personal_data import Part, address_digest, holds_address
 
 contacts = Contact.__table__

@@ -3,4 +3,4 @@
 templates.py renders the owner's text in Jinja's sandbox; limits.py decides, in the submission's own
 transaction, whether an autoresponse may go; sending.py queues it in the outbox; links.py signs the links it
 carries (confirm, unsubscribe); confirmation.py records a confirmed contact; settings.py keeps a key's
-autoresponder."""
+autoresponder; models.py holds their tables."""

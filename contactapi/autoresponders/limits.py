@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ..database import take_turn
 from ..digests import keyed_digest
 from ..ids import random_id
-from ..models import Autoresponse
+from .models import Autoresponse
 
 autoresponses = Autoresponse.__table__
 DAY, HOUR = timedelta(hours=24), timedelta(hours=1)

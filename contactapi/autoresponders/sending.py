@@ -7,8 +7,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import mailer, people
-from ..models import Autoresponder, utcnow
+from ..models import utcnow
 from . import limits, links
+from .models import Autoresponder
 from .templates import TemplateProblem, render
 
 log = logging.getLogger(__name__)

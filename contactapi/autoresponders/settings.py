@@ -4,7 +4,8 @@ from sqlalchemy import select
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Autoresponder, utcnow
+from ..models import utcnow
+from .models import Autoresponder
 from .templates import check
 
 DEFAULT_SUBJECT = "Thanks, {{ name or email }}: we got your message"

@@ -6,8 +6,9 @@ import pytest
 
 from contactapi import keys
 from contactapi.autoresponders import settings
+from contactapi.autoresponders.models import Autoresponder, Autoresponse
 from contactapi.extensions import db
-from contactapi.models import Autoresponder, Autoresponse, Contact
+from contactapi.models import Contact
 from tests.autoresponders.conftest import mail_to, require_challenge, submit
 from tests.keyring.helpers import post_form, table_count
 from tests.smtp import Inbox

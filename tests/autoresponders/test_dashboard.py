@@ -1,6 +1,6 @@
 """The autoresponder form on a key's dashboard page: CSRF, publishable keys only, saved values shown again."""
 from contactapi import keys
-from contactapi.models import Autoresponder
+from contactapi.autoresponders.models import Autoresponder
 from tests.keyring.helpers import csrf_from, table_count
 
 

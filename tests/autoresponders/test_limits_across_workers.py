@@ -8,8 +8,9 @@ import requests
 
 from contactapi import keys
 from contactapi.autoresponders import settings
+from contactapi.autoresponders.models import Autoresponse
 from contactapi.extensions import db
-from contactapi.models import Autoresponse, Contact
+from contactapi.models import Contact
 from tests.autoresponders.conftest import SITE, require_challenge, solved_altcha
 from tests.deliveries.helpers import deliveries_of
 from tests.keyring.helpers import table_count
