@@ -7,7 +7,8 @@ Public interface:
   retry_now(account_id, delivery_id)    another attempt now
   init_app(app)                         embedded workers start with the first request of each process
   worker.start_embedded / stop_embedded / drain / run, and `flask deliveries work`"""
-from .outbox import HIGH, NORMAL, DeliveryFailed, Outgoing, forget_address, queue, retry_now
+from .outbox import HIGH, NORMAL, DeliveryFailed, Outgoing, forget_address, queue
+from .outcomes import retry_now
 
 __all__ = ["HIGH", "NORMAL", "DeliveryFailed", "Outgoing", "forget_address", "queue", "retry_now", "init_app"]
 

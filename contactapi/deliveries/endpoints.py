@@ -13,7 +13,7 @@ from ..extensions import db
 from ..ids import random_id
 from ..models import utcnow
 from ..pagination import Cursor, keyset_page
-from . import events, outbox, safe_http
+from . import events, outbox, outcomes, safe_http
 from .models import Delivery, Webhook
 
 ROTATION_OVERLAP = timedelta(hours=24)  # both secrets sign for this long after a rotation
@@ -184,7 +184,7 @@ def retry(account_id, webhook_id, delivery_id):
     row = db.session.get(Delivery, delivery_id, populate_existing=True)
     if row is None or row.webhook_id != webhook_id:
         raise _not_found("delivery")
-    if not outbox.retry_now(account_id, delivery_id):
+    if not outcomes.retry_now(account_id, delivery_id):
         raise WebhookError(409, "This delivery is being sent right now.", "delivery_in_progress")
     db.session.commit()  # end the read snapshot taken before the retry was written
     return delivery_json(db.session.get(Delivery, delivery_id, populate_existing=True))

@@ -8,7 +8,7 @@ import time
 from flask import current_app
 
 from .. import contact_counts, sealed, search_index
-from . import mail, outbox, safe_http, traffic as requests_served, webhooks
+from . import mail, outbox, outcomes, safe_http, traffic as requests_served, webhooks
 
 log = logging.getLogger(__name__)
 SENDERS = {"mail": mail, "webhook": webhooks}
@@ -73,7 +73,7 @@ def run_once(stop=None, traffic=None):
     claimed = outbox.claim_batch(current_app.config["DELIVERY_BATCH"])
     if not claimed:
         return 0
-    results = outbox.Results()
+    results = outcomes.Results()
     try:
         for n, delivery in enumerate(claimed):
             if traffic is not None:
@@ -87,7 +87,7 @@ def run_once(stop=None, traffic=None):
                 log.exception("Delivery %s broke its worker's attempt; it is retried when its lease ends",
                               delivery.id)
     finally:
-        outbox.record(results)  # what was sent is recorded, even when a bug or a stop ended the batch
+        outcomes.record(results)  # what was sent is recorded, even when a bug or a stop ended the batch
     return len(claimed) - len(results.released)
 
 

@@ -5,7 +5,7 @@ import threading
 
 from contactapi import accounts, deliveries, mailer
 from contactapi.database import write_transaction
-from contactapi.deliveries import outbox, worker
+from contactapi.deliveries import outbox, outcomes, worker
 from contactapi.extensions import db
 from tests.deliveries.helpers import deliveries_of
 
@@ -39,9 +39,9 @@ def test_a_claimed_delivery_is_nobody_elses_until_its_lease_ends(app):
         db.session.commit()
         again = outbox.claim()
         assert again.id == first.id and again.attempts == 2 and again.lease_token != first.lease_token
-        outbox.record_delivered(first, 5)  # the dead holder's late answer changes nothing
+        outcomes.record_delivered(first, 5)  # the dead holder's late answer changes nothing
         assert deliveries_of(app)[0]["status"] == "pending"
-        outbox.record_delivered(again, 5)
+        outcomes.record_delivered(again, 5)
     assert deliveries_of(app)[0]["status"] == "delivered"
 
 
