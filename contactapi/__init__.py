@@ -7,8 +7,8 @@ from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import database, deliveries, nul_text, ratelimits, redaction, schema_migrations, search, sessions, visitors
-# Every model's table in db.metadata as soon as the package is imported (migrations compare the database with
-# it): `deliveries` brings the deliveries package's models; this, the autoresponders', not left to the routes.
+# The autoresponders' tables in db.metadata from the first import, as `deliveries` brings its own (migrations
+# compare the database with it), rather than whenever a route module happens to import them.
 from .autoresponders import models as autoresponder_models  # noqa: F401
 from .config import (DEVELOPMENT_SECRET_KEY, ConfigError, DevelopmentConfig, TestConfig, config_from_environment,
                      whole_number)
