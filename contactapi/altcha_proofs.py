@@ -12,6 +12,7 @@ import altcha
 from flask import current_app
 from sqlalchemy import delete, select
 
+from .config import secret_keys
 from .database import insert_statement, read_connection
 from .models import UsedChallenge, utcnow
 from .sealed import derived_key
@@ -23,8 +24,7 @@ _INFO = b"contactapi altcha hmac v1"
 
 def _hmac_keys():
     """The current key first (it signs), then those of SECRET_KEY_FALLBACKS (challenges made before a rotation)."""
-    config = current_app.config
-    return [derived_key(k, _INFO) for k in [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]]
+    return [derived_key(k, _INFO) for k in secret_keys(current_app.config)]
 
 
 def new_challenge(key_id):

@@ -54,12 +54,24 @@ def _env_bool(name, default=False):
 DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-change-me"
 
 
+def secret_keys(config):
+    """SECRET_KEY, then each of SECRET_KEY_FALLBACKS: every key that what was signed, sealed or digested before
+    a rotation may have been made with, the current one first (it is the one that makes new ones)."""
+    return [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]
+
+
+def signing_keys(config):
+    """secret_keys as itsdangerous takes them: it signs with the last and accepts a signature by any."""
+    return secret_keys(config)[::-1]
+
+
 class Config:
     """Production defaults; every value can be overridden by an environment variable."""
 
     ENVIRONMENT = "production"
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    # Earlier SECRET_KEYs, comma-separated: still accepted (sessions, sealed secrets) after a rotation.
+    # Earlier SECRET_KEYs, comma-separated: still accepted after a rotation (sessions, mailed links, sealed
+    # secrets, digests: secret_keys).
     SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # None: SQLite in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {}

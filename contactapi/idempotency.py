@@ -30,7 +30,7 @@ from sqlalchemy import delete, func, or_, select, update
 from . import sealed
 from .addresses import InvalidEmail, normalise_email
 from .database import insert_statement, write_connection
-from .digests import keyed_digest
+from .digests import keyed_digests
 from .ids import random_id
 from .contacts import timestamp
 from .models import IdempotentRequest, utcnow
@@ -89,13 +89,14 @@ def check_key(value):
     return value
 
 
-def fingerprint(method, path, media_type, body):
-    """What makes two requests "the same request": method, path, media type and body bytes (keyed digest)."""
+def fingerprints(method, path, media_type, body):
+    """What makes two requests "the same request": method, path, media type and body bytes, as keyed digests
+    under SECRET_KEY (the one stored) and each fallback (a retry across a rotation is still the same request)."""
     head = f"{method}\n{path}\n{media_type}\n".encode("utf-8")
-    return keyed_digest("idempotency-request", head + body)
+    return keyed_digests("idempotency-request", head + body)
 
 
-def begin(account_id, key_id, idempotency_key, request_fingerprint):
+def begin(account_id, key_id, idempotency_key, request_fingerprints):
     """Claim the key for this request (Claim), or the answer to replay (StoredAnswer); IdempotencyError if
     another request holds it (409) or it was used for a different request (422). Prunes the account's
     expired answers on the way."""
@@ -109,13 +110,13 @@ def begin(account_id, key_id, idempotency_key, request_fingerprint):
         if row is None:
             inserted = connection.execute(insert_statement(requests).values(
                 account_id=account_id, key_id=key_id, idempotency_key=idempotency_key,
-                fingerprint=request_fingerprint, state="in_progress", claim=token, locked_until=now + LEASE,
+                fingerprint=request_fingerprints[0], state="in_progress", claim=token, locked_until=now + LEASE,
                 created_at=now,
             ).on_conflict_do_nothing().returning(requests.c.id)).first()
             if inserted is None:  # PostgreSQL: a concurrent request inserted it after our SELECT
                 raise key_in_use()
             return Claim(inserted.id, token)
-        if row.fingerprint != request_fingerprint:
+        if row.fingerprint not in request_fingerprints:
             raise key_reused()
         if row.state == "complete":
             return StoredAnswer(row.status, row.headers or {}, _opened(row.body or ""))

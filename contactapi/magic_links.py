@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, update
 
 from . import deliveries
+from .config import signing_keys
 from .database import write_transaction
 from .extensions import db
 from .models import MagicLink, utcnow
@@ -42,7 +43,7 @@ def max_age():
 
 
 def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=SALT)
 
 
 def _row_id(token):

@@ -8,13 +8,14 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from . import mailer
+from .config import signing_keys
 from .deliveries import events
 
 UNSUBSCRIBE_SALT = "contactapi.unsubscribe"
 
 
-def _unsubscribe_serializer(secret_key=None):
-    return URLSafeSerializer(secret_key or current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+def _unsubscribe_serializer(keys):
+    return URLSafeSerializer(keys, salt=UNSUBSCRIBE_SALT)
 
 
 @lru_cache(maxsize=1024)
@@ -32,7 +33,8 @@ def unsubscribe_url(key_id):
 def key_to_unsubscribe(token):
     """The key id an unsubscribe token names, or None when the token is not ours."""
     try:
-        return _unsubscribe_serializer().loads(token).get("key")
+        # A link mailed before a rotation still works: the list in the mail outlives the key that signed it.
+        return _unsubscribe_serializer(signing_keys(current_app.config)).loads(token).get("key")
     except (BadSignature, AttributeError):
         return None
 

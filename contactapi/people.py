@@ -17,7 +17,7 @@ from .database import insert_statement, read_connection, write_connection
 from .deliveries import outbox
 from .ids import random_id
 from .models import Account, Contact, Erasure, Submission, utcnow
-from .personal_data import Part, address_digest, holds_address
+from .personal_data import Part, address_digest, address_digests, holds_address
 
 contacts = Contact.__table__
 submissions = Submission.__table__
@@ -145,9 +145,10 @@ def erase(account_id, email, requested_via):
 def suppressed(account_id, email, connection=None):
     """Whether autoresponders must not write to the address: it was erased from the account, or it used an
     autoresponse's unsubscribe link. connection: read inside the caller's transaction."""
-    digest = address_digest(normalise_email(email))
-    query = select(exists().where(erasures.c.account_id == account_id, erasures.c.address_digest == digest)
-                   | exists().where(suppressions.c.account_id == account_id, suppressions.c.address_digest == digest))
+    digests = address_digests(normalise_email(email))  # a list kept before a rotation still holds
+    query = select(exists().where(erasures.c.account_id == account_id, erasures.c.address_digest.in_(digests))
+                   | exists().where(suppressions.c.account_id == account_id,
+                                    suppressions.c.address_digest.in_(digests)))
     if connection is not None:
         return connection.execute(query).scalar()
     with read_connection() as connection:

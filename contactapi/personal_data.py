@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Text, cast, false, func, or_, select
 
-from .digests import keyed_digest
+from .digests import keyed_digest, keyed_digests
 from .models import Contact
 
 contacts = Contact.__table__
@@ -28,6 +28,11 @@ class Part:
 def address_digest(email):
     """How the erasure list knows an address: a keyed digest of its normalised form, never the address."""
     return keyed_digest("person-address", email)
+
+
+def address_digests(email):
+    """Every digest the address may have been stored under: SECRET_KEY's, then each fallback's."""
+    return keyed_digests("person-address", email)
 
 
 def _like_pattern(text):

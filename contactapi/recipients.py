@@ -8,6 +8,7 @@ from sqlalchemy import delete, select, update
 
 from . import deliveries, mailer
 from .addresses import normalise_email
+from .config import signing_keys
 from .database import write_transaction
 from .extensions import db
 from .ids import random_id
@@ -30,7 +31,7 @@ class Confirmed:
 
 
 def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=SALT)
 
 
 def of_key(key_id):

@@ -8,6 +8,8 @@ import base64
 
 from flask import current_app
 
+from .config import secret_keys
+
 _INFO = b"contactapi sealed secrets v1"
 
 
@@ -34,8 +36,7 @@ def _keys():
     """SECRET_KEY first (it seals), then each fallback (they only open)."""
     from cryptography.fernet import MultiFernet
 
-    config = current_app.config
-    return MultiFernet([_fernet(k) for k in [config["SECRET_KEY"], *config.get("SECRET_KEY_FALLBACKS", [])]])
+    return MultiFernet([_fernet(k) for k in secret_keys(current_app.config)])
 
 
 def seal(text):

@@ -51,7 +51,7 @@ def idempotent(view):
             principal, counted = _caller()
             key = idempotency.check_key(request.headers[HEADER])
             body = request_bytes(request)  # kept, so the view reads the same bytes
-            outcome = idempotency.begin(principal.account_id, principal.key_id, key, idempotency.fingerprint(
+            outcome = idempotency.begin(principal.account_id, principal.key_id, key, idempotency.fingerprints(
                 request.method, request.path, request.mimetype, body))
         except AuthError:
             return view(*args, **kwargs)  # the view refuses the key in its own words

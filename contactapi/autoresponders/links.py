@@ -4,13 +4,15 @@ the address only by its digest, so no address appears in a URL."""
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..config import signing_keys
+
 CONFIRM_SALT = "contactapi.autoresponders.confirm"
 STOP_SALT = "contactapi.autoresponders.stop"
 CONFIRM_MAX_AGE = 30 * 24 * 3600  # a confirmation link works for 30 days
 
 
 def _serializer(salt):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=salt)
 
 
 def confirm_url(account_id, contact_id, address_digest):
