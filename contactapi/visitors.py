@@ -2,7 +2,7 @@
 language, with a way back to the site, and the redirects after a browser form post."""
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from . import origins
@@ -86,10 +86,11 @@ def after_success(submitted):
 
 
 def thank_you_url(principal, external=False):
-    """Our thank-you page; for a publishable key it names the key, so the owner's message is shown."""
-    if principal is None or principal.is_secret:
-        return url_for("forms.thanks", _external=external)
-    return url_for("forms.thanks", k=principal.key_id, _external=external)
+    """Our thank-you page; for a publishable key it names the key, so the owner's message is shown. external:
+    the whole URL, on BASE_URL (never on the request's Host, which the client chose)."""
+    path = url_for("forms.thanks") if principal is None or principal.is_secret else url_for(
+        "forms.thanks", k=principal.key_id)
+    return current_app.config["BASE_URL"] + path if external else path
 
 
 def after_failure(error, referer, origin, status=None):

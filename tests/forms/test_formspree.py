@@ -16,6 +16,12 @@ def test_a_json_submission_answers_ok_and_next(client, pub_key, stored):
     assert stored() == [("ada@example.com", {"message": "Hi"})]
 
 
+def test_next_is_on_base_url_whatever_host_the_request_named(client, pub_key):
+    response = client.post(f"/f/{pub_key}", json={"email": "a@example.com"}, headers=JSON,
+                           base_url="http://attacker.example")
+    assert response.status_code == 200 and response.get_json()["next"].startswith("http://localhost/thanks?k=key_")
+
+
 def test_a_form_body_with_json_accept_is_formspree_json_too(client, pub_key, stored):
     response = client.post(f"/f/{pub_key}", data={"email": "a@example.com", "name": "Ada", "_gotcha": ""},
                            headers=JSON)
