@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from . import spam  # a module import, read at call time: spam.judge calls check, spam.Verdict is returned
 from .addresses import InvalidEmail, normalise_email
-from .origins import normalise_domain
+from .origins import canonical_host, normalise_domain
 
 MAX_ENTRIES = 200          # per list
 MAX_ENTRY_LENGTH = 100
@@ -120,7 +120,8 @@ def blocked_sender(rules, body):
     if not rules.blocked_senders:
         return None
     for address in _addresses(body):
-        domain = address.rpartition("@")[2]
+        # As the domain entries are kept: IDNA-encoded (normalise_domain), where the address is Unicode.
+        domain = canonical_host(address.rpartition("@")[2]) or address.rpartition("@")[2]
         for entry in rules.blocked_senders:
             if address == entry or "@" not in entry and (domain == entry or domain.endswith("." + entry)):
                 return spam.Verdict("rule_blocked_sender", f"{address} matches {entry}")

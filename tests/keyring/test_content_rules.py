@@ -15,6 +15,11 @@ RULES = [
      "rule_blocked_sender", "someone@mail.spam.example matches spam.example"),
     ({"blocked_senders": "@example.org, bad@example.net"}, {"email": "x@example.org"},
      "rule_blocked_sender", "x@example.org matches example.org"),
+    # Domains with non-ASCII letters, typed either way, block the sender's domain written either way.
+    ({"blocked_senders": "bücher.example"}, {"email": "Ada@Mail.BÜCHER.example"},
+     "rule_blocked_sender", "ada@mail.bücher.example matches xn--bcher-kva.example"),
+    ({"blocked_senders": "XN--MLLER-KVA.DE"}, {"email": "ada@müller.de"},
+     "rule_blocked_sender", "ada@müller.de matches xn--mller-kva.de"),
     ({"required_fields": "name, company"}, {"email": "a@example.net", "name": "Ada", "company": "  "},
      "rule_required_field", "company is missing"),
 ]
