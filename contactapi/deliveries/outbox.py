@@ -160,10 +160,12 @@ def forget_address(connection, account_id, email):
 
 
 def _about(connection, account_id, email):
-    """The account's deliveries queued about the address, or naming its contact's id: a notification queued
-    before a PATCH changed the contact's email is about the same person."""
+    """The account's deliveries queued about the address, holding it (a notification's Reply-To when the
+    sender gave another reply-to address, a field of someone else's submission), or naming its contact's id:
+    a notification queued before a PATCH changed the contact's email is about the same person."""
     return (deliveries.c.account_id == account_id) & or_(
-        deliveries.c.email == email, holds_any(deliveries.c.payload, contact_ids(connection, account_id, email)))
+        deliveries.c.email == email,
+        holds_any(deliveries.c.payload, [email, *contact_ids(connection, account_id, email)]))
 
 
 def find_for_address(connection, account_id, email):

@@ -141,6 +141,23 @@ def test_an_address_with_non_ascii_letters_is_found_and_erased_wherever_json_esc
     assert leftovers == []
 
 
+def test_an_address_given_only_as_a_reply_to_is_found_and_erased_in_the_queued_notifications(app, client, make_key):
+    from tests.deliveries.helpers import deliveries_of
+    auth = {"Authorization": f"Bearer {make_key(notify=True)}"}
+    # Formspree's _replyto: the owner's notification is queued with Reply-To the other address.
+    public = make_key(kind="publishable", domains=["example.com"], notify=True)
+    sent = client.post(f"/f/{public}", json={"email": "ada@example.com", "_replyto": "Bob@Example.com"},
+                       headers={"Accept": "application/json", "Origin": "https://example.com"})
+    assert sent.status_code == 200
+    client.post("/v1/contacts", json={"email": "cy@example.com", "friend": "bob@example.com"}, headers=auth)
+    client.post("/v1/contacts", json={"email": "dee@example.com"}, headers=auth)
+    assert len(client.get("/v1/people/bob@example.com", headers=auth).get_json()["deliveries"]) == 2
+    erased = client.delete("/v1/people/bob@example.com", headers=auth).get_json()["erased"]
+    assert erased["deliveries"] == 2
+    assert [d["email"] for d in deliveries_of(app)] == ["dee@example.com"]  # the others' mails stay
+    assert not any(mentions(row, "bob@example.com") for row in everything_stored(app)["deliveries"])
+
+
 def test_an_erasure_that_fails_part_way_erases_nothing(app, client, auth, monkeypatch):
     hold_data_about(client, auth, PERSON)
     before = everything_stored(app)
