@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 
 from . import idempotency, spam_folder
-from .addresses import normalise_email
+from .addresses import inbox, normalise_email
 from .autoresponders.models import Suppression
 from .contacts import as_json, submission_as_json, timestamp
 from .database import insert_statement, read_connection, write_connection
@@ -144,8 +144,10 @@ def erase(account_id, email, requested_via):
 
 def suppressed(account_id, email, connection=None):
     """Whether autoresponders must not write to the address: it was erased from the account, or it used an
-    autoresponse's unsubscribe link. connection: read inside the caller's transaction."""
-    digests = address_digests(normalise_email(email))  # a list kept before a rotation still holds
+    autoresponse's unsubscribe link, in this spelling or its mailbox's (addresses.inbox: the stop links name
+    the mailbox). connection: read inside the caller's transaction."""
+    # Under every key (a list kept before a rotation still holds).
+    digests = address_digests(normalise_email(email)) + address_digests(inbox(email))
     query = select(exists().where(erasures.c.account_id == account_id, erasures.c.address_digest.in_(digests))
                    | exists().where(suppressions.c.account_id == account_id,
                                     suppressions.c.address_digest.in_(digests)))

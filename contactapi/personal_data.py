@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Text, cast, false, func, or_, select
 
+from .addresses import inbox
 from .digests import keyed_digest, keyed_digests
 from .models import Contact
 
@@ -33,6 +34,12 @@ def address_digest(email):
 def address_digests(email):
     """Every digest the address may have been stored under: SECRET_KEY's, then each fallback's."""
     return keyed_digests("person-address", email)
+
+
+def inbox_digest(email):
+    """How the autoresponders' limits and stop links know a mailbox: the digest of addresses.inbox, so
+    victim+1@gmail.com and v.ictim@googlemail.com are the one person that victim@gmail.com is."""
+    return address_digest(inbox(email))
 
 
 def _like_pattern(text):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from .. import mailer, people
 from ..models import utcnow
+from ..personal_data import address_digest, inbox_digest
 from . import limits, links
 from .models import Autoresponder
 from .templates import TemplateProblem, render
@@ -51,15 +52,17 @@ def _autoresponse(connection, principal, settings, contact, fields, client_ip):
         subject, text, html = render(settings.subject, settings.body, email, fields)
     except TemplateProblem as problem:
         return None, f"its template failed: {problem}"
-    digest, client, now = people.address_digest(email), limits.client_digest(client_ip), utcnow()
-    why_not = limits.refusal(connection, principal.account_id, digest, client, now)
+    # The limits and the stop link go by mailbox (+tags, Gmail's dots: one person); the confirmation link by
+    # the very address it confirms.
+    mailbox, client, now = inbox_digest(email), limits.client_digest(client_ip), utcnow()
+    why_not = limits.refusal(connection, principal.account_id, mailbox, client, now)
     if why_not is not None:
         return None, why_not
-    limits.record(connection, principal.account_id, digest, client, now)
+    limits.record(connection, principal.account_id, mailbox, client, now)
     confirm = None
     if settings.double_opt_in and contact.get("confirmed_at") is None:
-        confirm = links.confirm_url(principal.account_id, contact["id"], digest)
-    stop = links.stop_url(principal.account_id, digest, contact["id"])
+        confirm = links.confirm_url(principal.account_id, contact["id"], address_digest(email))
+    stop = links.stop_url(principal.account_id, mailbox, contact["id"])
     headers = {"Reply-To": principal.owner_email, "List-Unsubscribe": f"<{stop}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click", "Auto-Submitted": "auto-replied"}
     # html is the owner's body rendered with autoescape (Markup); stored as plain JSON text, the mail's

@@ -171,6 +171,34 @@ def test_an_erased_person_gets_no_autoresponse(ar_app, make_responder, make_key)
     assert len(ar_app.inbox.messages) == 0
 
 
+def test_one_mailbox_in_many_spellings_is_one_person_for_the_limit_the_stop_link_and_erasure(ar_app, make_responder,
+                                                                                            make_key):
+    responder = make_responder()
+    spellings = ["victim@gmail.com", "V.ictim@gmail.com", "victim+1@gmail.com", "VICTIM@googlemail.com"]
+    stored = ["victim@gmail.com", "v.ictim@gmail.com", "victim+1@gmail.com", "victim@googlemail.com"]
+    for n, address in enumerate(spellings):  # from four clients: only the per-address limit applies
+        assert submit(ar_app, responder.raw, ip=f"198.51.100.{n + 1}", email=address).status_code == 201
+
+    def mails():
+        return [mail for address in stored for mail in mail_to(ar_app, address)]
+
+    [mail] = mails()  # one a day for the mailbox, however it is spelt
+    stop = mail["List-Unsubscribe"].strip("<>").removeprefix("http://localhost")
+    assert ar_app.test_client().post(stop).status_code == 200
+    with ar_app.app_context():  # a day later, as far as the per-address limit knows
+        db.session.query(Autoresponse).delete()
+        db.session.commit()
+    for n, address in enumerate(spellings):
+        submit(ar_app, responder.raw, ip=f"198.51.100.{n + 11}", email=address)
+    assert len(mails()) == 1  # stopped in every spelling
+    secret = make_key("owner@example.com")
+    assert ar_app.test_client().delete("/v1/people/ann@example.com",
+                                       headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    submit(ar_app, responder.raw, email="ann+news@example.com")
+    submit(ar_app, responder.raw, ip="198.51.100.99", email="other@example.com")
+    assert mail_to(ar_app, "ann+news@example.com") == [] and len(mail_to(ar_app, "other@example.com")) == 1
+
+
 def test_spam_gets_no_autoresponse(ar_app, make_responder):
     responder = make_responder()
     assert submit(ar_app, responder.raw, email="a@example.com", _gotcha="bot").status_code == 201
