@@ -53,6 +53,15 @@ def _normalise(value):
     return f"{result.local_part}@{result.domain}".lower()
 
 
+def spellings(email):
+    """A normalised address and, if its domain is internationalised, the same address as an ASCII-only
+    header writes it (xn--), when its local part is ASCII: how to find it in text we did not normalise."""
+    if email.isascii():
+        return [email]
+    ascii_email = validate_email(email, check_deliverability=False).ascii_email
+    return [email, ascii_email.lower()] if ascii_email else [email]
+
+
 # Gmail delivers v.ictim@googlemail.com to victim@gmail.com: dots in its local parts are not part of the name.
 _DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 

@@ -28,7 +28,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, or_, select, update
 
 from . import sealed
-from .addresses import InvalidEmail, normalise_email
+from .addresses import InvalidEmail, normalise_email, spellings
 from .database import insert_statement, write_connection
 from .digests import keyed_digests
 from .ids import random_id
@@ -205,7 +205,7 @@ def _holding(connection, account_id, email):
     """The account's stored requests whose answer holds the address or its contact's id (the answer may name the
     address the contact had before a PATCH), or whose key is the address."""
     return (requests.c.account_id == account_id) & or_(
-        holds_address(requests.c.body, email), func.lower(requests.c.idempotency_key) == email,
+        holds_address(requests.c.body, email), func.lower(requests.c.idempotency_key).in_(spellings(email)),
         holds_any(requests.c.body, contact_ids(connection, account_id, email)))
 
 

@@ -158,6 +158,14 @@ def test_an_address_given_only_as_a_reply_to_is_found_and_erased_in_the_queued_n
     assert not any(mentions(row, "bob@example.com") for row in everything_stored(app)["deliveries"])
 
 
+def test_an_idempotency_key_that_is_the_address_in_ascii_is_found_and_erased(app, client, auth):
+    ada = client.post("/v1/contacts", json={"email": "ada@bücher.example"}, headers=auth).get_json()
+    deleted = client.delete(f"/v1/contacts/{ada['id']}", headers={**auth, "Idempotency-Key": "ADA@XN--BCHER-KVA.EXAMPLE"})
+    assert deleted.status_code == 200
+    assert len(client.get("/v1/people/Ada@Bücher.example", headers=auth).get_json()["idempotent_requests"]) == 1
+    assert client.delete("/v1/people/ada@xn--bcher-kva.example", headers=auth).get_json()["erased"]["idempotent_requests"] == 1
+
+
 def test_an_erasure_that_fails_part_way_erases_nothing(app, client, auth, monkeypatch):
     hold_data_about(client, auth, PERSON)
     before = everything_stored(app)
