@@ -11,9 +11,11 @@ The search objects are created by migrations 0006, 0011 and 0013 under names sta
 An FTS row shares its submission's rowid, and the join also checks the submission's id: a VACUUM, which may
 renumber rowids, can then make matches go missing but never show a wrong one."""
 import re
+import unicodedata
 
 from sqlalchemy import and_, column, func, literal, literal_column, or_, select, table, text
 
+from .addresses import InvalidEmail, normalise_email
 from .database import SEARCH_LOWER
 from .extensions import db
 from .models import Submission
@@ -54,10 +56,22 @@ def terms_of(query):
     """The lower-case words of a query; quotes and operators are plain text here. InvalidQuery past
     MAX_TERMS words: a word dropped without a word would find what it was meant to exclude.
     A query string holding NUL never gets here (nul_text.py)."""
-    terms = [term for term in re.split(r"\s+", query.strip().lower()) if term]
+    terms = [_as_stored(term) for term in re.split(r"\s+", query.strip().lower()) if term]
     if len(terms) > MAX_TERMS:
         raise InvalidQuery(f"Search for at most {MAX_TERMS} words")
     return terms
+
+
+def _as_stored(term):
+    """A word as stored text spells it: composed (NFC), and a whole address normalised as every address is
+    stored (its domain in Unicode, not xn--), so any spelling of a contact's address finds it."""
+    term = unicodedata.normalize("NFC", term)
+    if "@" in term:
+        try:
+            return normalise_email(term)
+        except InvalidEmail:
+            pass
+    return term
 
 
 def address_matches(column, query):

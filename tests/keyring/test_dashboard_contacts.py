@@ -86,6 +86,17 @@ def test_search_finds_a_contact_by_its_address_now(owner, add_contact, client, m
     assert [c["id"] for c in exported] == [contact["id"]]
 
 
+def test_search_finds_an_address_in_any_spelling_the_api_accepts(owner, add_contact):
+    add_contact({"email": "ada@bücher.example"})
+    add_contact({"email": "josé@example.com"})
+    assert emails_on(owner.get("/dashboard/contacts", query_string={"q": "ADA@XN--BCHER-KVA.EXAMPLE"})) \
+        == ["ada@bücher.example"]
+    assert emails_on(owner.get("/dashboard/contacts", query_string={"q": "ada@bu\u0308cher.example"})) \
+        == ["ada@bücher.example"]  # decomposed (NFD), as some keyboards type it
+    assert emails_on(owner.get("/dashboard/contacts", query_string={"q": "jose\u0301"})) == ["josé@example.com"]
+    assert owner.get("/dashboard/inbox", query_string={"q": "ada@xn--bcher-kva.example"}).status_code == 200
+
+
 def test_one_contact_with_all_fields_and_submissions_escaped(owner, add_contact):
     contact = add_contact({"email": "ada@example.com", "name": "<img src=x onerror=alert(1)>", "tags": ["a", "b"]})
     add_contact({"email": "ada@example.com", "plan": "pro"})
