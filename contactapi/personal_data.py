@@ -48,12 +48,34 @@ def _like_pattern(text):
     return f"%{escaped}%"
 
 
-def holds_address(column, email):
-    """A condition: the column's JSON text has a string that is the address (or any text), in any letter case.
+MAX_CASED_LETTERS = 6  # non-ASCII letters whose case is tried both ways (2 ** 6 spellings at most)
+
+
+def _letter_cases(text):
+    """text in every letter case of its non-ASCII letters: SQL's lower() cannot fold them in JSON text, where
+    É is the escape \\u00c9 and é is \\u00e9 (ASCII letters are folded by lower() itself)."""
+    spellings = [""]
+    cased = 0
+    for character in text:
+        both = {character.lower(), character.upper()} if not character.isascii() else {character}
+        both = {c for c in both if len(c) == 1}  # ß's upper case is SS: two letters, not a spelling of it
+        if len(both) > 1:
+            cased += 1
+        if cased > MAX_CASED_LETTERS:
+            both = {character}
+        spellings = [spelled + c for spelled in spellings for c in sorted(both)]
+    return spellings
+
+
+def holds_address(column, email, under=None):
+    """A condition: the column's JSON text has a string that is the address (or any text), in any letter case;
+    with under, only as the value of a member of that name (as json.dumps writes it: `"name": "value"`).
 
     The whole string, quotes included, so x-jo@example.com does not count as jo@example.com. JSON text
-    spells non-ASCII as \\u escapes, so the address is looked for as JSON spells it."""
-    return func.lower(cast(column, Text)).like(_like_pattern(json.dumps(email)), escape="\\")
+    spells non-ASCII as \\u escapes, so the address is looked for as JSON spells it, in each letter case."""
+    text, member = func.lower(cast(column, Text)), "" if under is None else json.dumps(under) + ": "
+    return or_(*(text.like(_like_pattern(member + json.dumps(spelled)), escape="\\")
+                 for spelled in _letter_cases(email)))
 
 
 def contact_ids(connection, account_id, email):

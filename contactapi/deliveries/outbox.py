@@ -17,7 +17,7 @@ from .. import driver
 from ..database import read_connection, write_connection
 from ..ids import random_id
 from ..models import utcnow
-from ..personal_data import Part, contact_ids, holds_any
+from ..personal_data import Part, contact_ids, holds_address, holds_any
 from .models import Delivery
 
 deliveries = Delivery.__table__
@@ -160,12 +160,12 @@ def forget_address(connection, account_id, email):
 
 
 def _about(connection, account_id, email):
-    """The account's deliveries queued about the address, holding it (a notification's Reply-To when the
-    sender gave another reply-to address, a field of someone else's submission), or naming its contact's id:
-    a notification queued before a PATCH changed the contact's email is about the same person."""
+    """The account's deliveries queued about the address: to it, answering to it (a notification's Reply-To,
+    when the sender gave it as the address to reply to) or naming its contact's id (a notification queued
+    before a PATCH changed the contact's email is about the same person)."""
     return (deliveries.c.account_id == account_id) & or_(
-        deliveries.c.email == email,
-        holds_any(deliveries.c.payload, [email, *contact_ids(connection, account_id, email)]))
+        deliveries.c.email == email, holds_address(deliveries.c.payload, email, under="Reply-To"),
+        holds_any(deliveries.c.payload, contact_ids(connection, account_id, email)))
 
 
 def find_for_address(connection, account_id, email):

@@ -144,18 +144,26 @@ def test_an_address_with_non_ascii_letters_is_found_and_erased_wherever_json_esc
 def test_an_address_given_only_as_a_reply_to_is_found_and_erased_in_the_queued_notifications(app, client, make_key):
     from tests.deliveries.helpers import deliveries_of
     auth = {"Authorization": f"Bearer {make_key(notify=True)}"}
-    # Formspree's _replyto: the owner's notification is queued with Reply-To the other address.
     public = make_key(kind="publishable", domains=["example.com"], notify=True)
-    sent = client.post(f"/f/{public}", json={"email": "ada@example.com", "_replyto": "Bob@Example.com"},
-                       headers={"Accept": "application/json", "Origin": "https://example.com"})
-    assert sent.status_code == 200
-    client.post("/v1/contacts", json={"email": "cy@example.com", "friend": "bob@example.com"}, headers=auth)
-    client.post("/v1/contacts", json={"email": "dee@example.com"}, headers=auth)
+    browser = {"Accept": "application/json", "Origin": "https://example.com"}
+    # Formspree's _replyto and Web3Forms' replyto: the owner's notification answers to the other address.
+    client.post(f"/f/{public}", json={"email": "ada@example.com", "_replyto": "Bob@Example.com"}, headers=browser)
+    client.post("/submit", json={"access_key": public, "email": "cy@example.com", "replyto": "bob@example.com"},
+                headers=browser)
+    # Another's post that only mentions the address stays theirs, as their submission does.
+    client.post("/v1/contacts", json={"email": "dee@example.com", "friend": "bob@example.com"}, headers=auth)
     assert len(client.get("/v1/people/bob@example.com", headers=auth).get_json()["deliveries"]) == 2
-    erased = client.delete("/v1/people/bob@example.com", headers=auth).get_json()["erased"]
-    assert erased["deliveries"] == 2
-    assert [d["email"] for d in deliveries_of(app)] == ["dee@example.com"]  # the others' mails stay
-    assert not any(mentions(row, "bob@example.com") for row in everything_stored(app)["deliveries"])
+    assert client.delete("/v1/people/bob@example.com", headers=auth).get_json()["erased"]["deliveries"] == 2
+    assert [d["email"] for d in deliveries_of(app)] == ["dee@example.com"]
+
+
+def test_an_address_held_with_capital_non_ascii_letters_is_found_and_erased(client, auth, make_key):
+    from werkzeug.datastructures import MultiDict
+    public = make_key(kind="publishable", domains=["example.com"])
+    twice = MultiDict([("email", "JOSÉ@BÜCHER.EXAMPLE"), ("email", "JOSÉ@BÜCHER.EXAMPLE"), ("_gotcha", "x")])
+    client.post(f"/f/{public}", data=twice, headers={"Accept": "application/json", "Origin": "https://example.com"})
+    assert len(client.get("/v1/people/josé@bücher.example", headers=auth).get_json()["spam"]) == 1
+    assert client.delete("/v1/people/José@Bücher.example", headers=auth).get_json()["erased"]["spam"] == 1
 
 
 def test_an_idempotency_key_that_is_the_address_in_ascii_is_found_and_erased(app, client, auth):
