@@ -5,13 +5,15 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from .database import write_transaction
 from .models import ApiKey, utcnow
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # each worker writes last_used_at at most this often
+_WRITE_LAST_USE = (update(ApiKey.__table__).where(ApiKey.__table__.c.id == bindparam("p_id"))
+                   .values(last_used_at=bindparam("p_when")))
 
 
 class LastUses:
@@ -53,10 +55,12 @@ def write_when_due(last_uses):
     batch = last_uses.take_when_due()
     if not batch:
         return
-    rows = [{"id": key_id, "last_used_at": when} for key_id, when in sorted(batch.items())]
+    rows = [{"p_id": key_id, "p_when": when} for key_id, when in sorted(batch.items())]
     try:
         with write_transaction() as session:
-            session.execute(update(ApiKey), rows)
+            # Core, not the ORM's bulk update by primary key: a key deleted since it was used matches no row,
+            # which the ORM would take for an error (StaleDataError) and fail the whole batch, every time.
+            session.execute(_WRITE_LAST_USE, rows)
     except SQLAlchemyError:
         current_app.logger.warning("Could not write when %d keys were last used; trying again with the next batch",
                                    len(rows), exc_info=True)
