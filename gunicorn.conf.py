@@ -2,6 +2,7 @@
 
 Every value can be overridden from the environment, so one file serves a single SQLite host and a fleet
 of PostgreSQL + Redis hosts behind a load balancer (README: Deploying)."""
+import logging
 import os
 import re
 
@@ -69,10 +70,26 @@ class RedactedAtoms(dict):
         return name
 
 
+class RedactedMessages(logging.Filter):
+    """Each error-log record with the one redaction rule applied: gunicorn quotes a malformed request line
+    there ("Invalid HTTP request line: 'GET /v1/contacts?access_key=…'")."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
 class RedactingLogger(Logger):
-    """gunicorn's logger, its access log redacted (RedactedAtoms)."""
+    """gunicorn's logger, its access log redacted (RedactedAtoms), and its error log (RedactedMessages)."""
 
     atoms_wrapper_class = RedactedAtoms
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(RedactedMessages())
 
 
 logger_class = RedactingLogger

@@ -15,8 +15,10 @@ REDACTED = "[redacted]"
 TOKEN_PATH_PREFIXES = ("/link/", "/unsubscribe/", "/recipients/confirm/", "/confirm/", "/autoresponses/stop/")
 
 # Values that are secrets wherever they appear: secret API keys, webhook signing secrets ("_" may come
-# percent-encoded as %5F).
-SECRET_VALUE = re.compile(r"\b(?:ck(?:_|%5F)secret|whsec)(?:_|%5F)[^\s&\"'/?#;,]*", re.IGNORECASE)
+# percent-encoded as %5F). They start a word, or follow a percent-escape (%20ck_secret_…, %22whsec_…), where
+# no word boundary is.
+SECRET_VALUE = re.compile(r"(?:(?<!\w)|(?<=%[0-9A-Fa-f]{2}))(?:ck(?:_|%5F)secret|whsec)(?:_|%5F)[^\s&\"'/?#;,]*",
+                          re.IGNORECASE)
 
 # Query parameters whose value is a secret whatever it looks like (CAPTCHA answers and secrets included).
 SECRET_PARAMETERS = ("token", "secret", "password", "signature", "captcha", "response")

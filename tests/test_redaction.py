@@ -55,7 +55,10 @@ def test_gunicorns_access_log_carries_no_secret(gunicorn, app, make_key, tmp_pat
     requests.get(f"{base}/healthz?webhook=whsec_c2VjcmV0IHNpZ25pbmc&cf-turnstile-response=0.captcha-answer",
                  headers={"Referer": f"https://elsewhere.example/page?token=abc123secret"}, timeout=10)
 
-    logged = _wait_for_lines(log_path, 7)
+    for quoted in (f"auth=Bearer%20{secret_key}", f"q=%22{secret_key}%22", f"next=/x%3Fkey%3D{secret_key}"):
+        requests.get(f"{base}/v1/contacts?{quoted}", timeout=10)  # after a percent-escape: no word boundary
+
+    logged = _wait_for_lines(log_path, 10)
     for secret in (token, secret_key, secret_key.removeprefix("ck_secret_"), cookie, signed_in_cookie,
                    "whsec_c2VjcmV0IHNpZ25pbmc", "captcha-answer", "abc123secret"):
         assert secret not in logged, (secret, logged)
@@ -75,6 +78,25 @@ def test_every_route_that_carries_a_secret_is_redacted_by_gunicorn_and_nginx(app
         prefix = route.split("<", 1)[0]
         assert prefix in redaction.TOKEN_PATH_PREFIXES, route
         assert f'"~^({prefix})"' in nginx_conf and f"[^/]*{prefix})" in nginx_conf, route
+
+
+def test_gunicorns_error_log_quotes_a_malformed_request_line_without_its_secret(gunicorn, make_key, tmp_path):
+    import socket
+    output = open(tmp_path / "gunicorn.out", "w")
+    base = gunicorn(workers=1, output=output)
+    secret_key = make_key("owner@example.com", "secret")
+    host, port = base.removeprefix("http://").split(":")
+    for line in (f"GET /v1/contacts?q=a b&access_key={secret_key} HTTP/1.1",
+                 f"GET /v1/contacts?access_key={secret_key}\x01 HTTP/1.1"):
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(line.encode("latin-1") + b"\r\nHost: x\r\n\r\n")
+            connection.recv(4096)  # gunicorn's 400
+    end = time.monotonic() + 10
+    while time.monotonic() < end and open(tmp_path / "gunicorn.out").read().count("Invalid request from") < 2:
+        time.sleep(0.1)
+    logged = open(tmp_path / "gunicorn.out").read()
+    assert logged.count("Invalid request from") == 2 and redaction.REDACTED in logged, logged
+    assert secret_key.removeprefix("ck_secret_") not in logged, logged
 
 
 def test_the_rule_keeps_what_is_public():
