@@ -1,7 +1,7 @@
 """Dashboard overview, the page after sign-in: activity per key, and a test submission through a key."""
 from datetime import datetime, timezone
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 
 from .. import inbox, keys, overview, storage
 from . import bp
@@ -25,7 +25,7 @@ def send_test_submission(key_id):
     if key.status != "active":
         flash("Enable this key first: a disabled key refuses submissions.", "error")
     else:
-        source = storage.Source(request.url_root.rstrip("/") + url_for("keyring.dashboard"),
+        source = storage.Source(current_app.config["BASE_URL"] + url_for("keyring.dashboard"),
                                  request.headers.get("User-Agent"))
         overview.send_test(key, g.account.email, source)
         flash(f"A test submission from {g.account.email} arrived through {key.name or key.display}.")

@@ -190,6 +190,12 @@ def test_overview_counts_per_key_with_a_chart_and_a_test_submission(owner, clien
     assert newest["email"] == "owner@example.com" and newest["key_id"] == key_id
     assert newest["page"] == "http://localhost/dashboard"
     assert "30 days</dt><dd>3" in owner.get("/dashboard").get_data(as_text=True)
+    page = owner.get("/dashboard")  # the page it names is on BASE_URL, whatever Host the request named
+    owner.set_cookie("session", owner.get_cookie("session").value, domain="attacker.example")
+    forged = owner.post(f"/dashboard/keys/{key_id}/test", data={"csrf_token": csrf_from(page)},
+                        headers={"Host": "attacker.example"})
+    assert forged.status_code == 303, forged.get_data(as_text=True)
+    assert len(stored(app)) == 4 and stored(app)[-1]["page"] == "http://localhost/dashboard"
 
 
 def test_signing_in_returns_to_the_page_asked_for(mail_app):
