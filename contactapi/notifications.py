@@ -2,6 +2,7 @@
 account's webhook events, all queued in the submission's own transaction (by storage.upsert: its `then`
 returns them)."""
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
@@ -18,24 +19,35 @@ def _unsubscribe_serializer(keys):
     return URLSafeSerializer(keys, salt=UNSUBSCRIBE_SALT)
 
 
+@dataclass(frozen=True)
+class Unsubscribe:
+    """What an unsubscribe link stops: the key's submission emails, or only an extra recipient's copies."""
+
+    key_id: str
+    recipient: str | None = None
+
+
 @lru_cache(maxsize=1024)
-def _unsubscribe_token(secret_key, key_id):
+def _unsubscribe_token(secret_key, key_id, recipient):
     # The same for every mail of a key (no timestamp in it): signed once per key, not once per submission.
-    return _unsubscribe_serializer(secret_key).dumps({"key": key_id})
+    named = {"key": key_id} if recipient is None else {"key": key_id, "to": recipient}
+    return _unsubscribe_serializer(secret_key).dumps(named)
 
 
-def unsubscribe_url(key_id):
-    """The one-click link (RFC 8058) that turns this key's notifications off; it never expires."""
+def unsubscribe_url(key_id, recipient=None):
+    """The one-click link (RFC 8058) that turns this key's notifications off, or, in an extra recipient's
+    copy, stops that recipient's copies only (the owner's emails are not theirs to stop); it never expires."""
     config = current_app.config
-    return f"{config['BASE_URL']}/unsubscribe/{_unsubscribe_token(config['SECRET_KEY'], key_id)}"
+    return f"{config['BASE_URL']}/unsubscribe/{_unsubscribe_token(config['SECRET_KEY'], key_id, recipient)}"
 
 
-def key_to_unsubscribe(token):
-    """The key id an unsubscribe token names, or None when the token is not ours."""
+def unsubscribe_of(token):
+    """The Unsubscribe a token names, or None when the token is not ours."""
     try:
         # A link mailed before a rotation still works: the list in the mail outlives the key that signed it.
-        return _unsubscribe_serializer(signing_keys(current_app.config)).loads(token).get("key")
-    except (BadSignature, AttributeError):
+        named = _unsubscribe_serializer(signing_keys(current_app.config)).loads(token)
+        return Unsubscribe(str(named["key"]), named.get("to"))
+    except (BadSignature, AttributeError, KeyError, TypeError):
         return None
 
 
@@ -59,7 +71,8 @@ def owner_mail(principal, contact, fields, created, subject=None, reply_to=None,
     """The notification to the key's owner (or to to, a confirmed extra recipient): Reply-To the submitter,
     so the owner just replies."""
     base_url = current_app.config["BASE_URL"]
-    unsubscribe = unsubscribe_url(principal.key_id)
+    recipient = None if to is None or to == principal.owner_email else to  # an extra recipient's copy
+    unsubscribe = unsubscribe_url(principal.key_id, recipient)
     headers = {"Reply-To": reply_to or contact["email"], "List-Unsubscribe": f"<{unsubscribe}>",
                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
     # Rendered by the worker that sends it, from this JSON: only what the template shows of the contact.
@@ -70,6 +83,7 @@ def owner_mail(principal, contact, fields, created, subject=None, reply_to=None,
         fields=[(name, _shown(value)) for name, value in fields.items()], key_id=principal.key_id,
         base_url=base_url, from_name=from_name,
         contact_url=f"{base_url}/dashboard/contacts/{contact['id']}", unsubscribe_url=unsubscribe,
+        extra_recipient=recipient is not None,
     )
 
 

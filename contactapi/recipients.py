@@ -80,6 +80,12 @@ def confirm(token):
     return Confirmed(recipient.email, recipient.key_id)
 
 
+def remove_address(key_id, email):
+    """Stop the key's emails to this extra recipient (its own unsubscribe link); nothing when it is gone."""
+    with write_transaction() as session:
+        session.execute(delete(recipients).where(recipients.c.key_id == key_id, recipients.c.email == email))
+
+
 def remove(key_id, recipient_id):
     with write_transaction() as session:
         session.execute(delete(recipients).where(recipients.c.id == recipient_id, recipients.c.key_id == key_id))
