@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.npm import package_path
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,8 @@ def html_form(action, fields, extra=""):
 
 @pytest.fixture
 def site(gunicorn, make_key, customer_site, tmp_path, npm_dir):
-    base = gunicorn(workers=2)
+    port = free_port()
+    base = gunicorn(workers=2, port=port, BASE_URL=f"http://127.0.0.1:{port}")  # the links we give out
     write, port = customer_site
     (tmp_path / "node_modules").symlink_to(os.path.join(npm_dir, "node_modules"))
     key = make_key("owner@example.com", kind="publishable", domains=["localhost"])

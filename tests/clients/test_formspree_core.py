@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from tests.npm import package_path
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +37,8 @@ def run_client(npm_dir, endpoint, key, submissions):
 
 
 def test_formspree_core_submits_and_reads_the_answers(npm_dir, gunicorn, make_key, secret_key):
-    base = gunicorn(workers=1)
+    port = free_port()
+    base = gunicorn(workers=1, port=port, BASE_URL=f"http://127.0.0.1:{port}")  # the links we give out
     key = make_key(kind="publishable")
     results = run_client(npm_dir, base, key, {
         "ok": {"email": "ada@example.com", "message": "Hello from @formspree/core"},
