@@ -52,8 +52,26 @@ def _driver_params(compiled, params):
 
 def execute(connection, statement, params):
     """Run statement with params (a dict) on connection's driver cursor; its rows as dicts (for the
-    columns given to Statement), or [] when it returns none."""
+    columns given to Statement), or [] when it returns none.
+
+    A connection the database dropped (a restart, a failover) is invalidated, as SQLAlchemy's own execution
+    would do, so that its next use connects again: on the driver's cursor SQLAlchemy never sees the error,
+    and a kept connection (database._KeptConnections) would fail every request after. A read outside any
+    transaction is run once more, on the new connection; a write's transaction is lost with the connection,
+    so its request fails and the next one starts afresh."""
     compiled = statement.compiled(connection.dialect)
+    try:
+        return _run(connection, compiled, params)
+    except connection.dialect.loaded_dbapi.Error as error:
+        if not connection.dialect.is_disconnect(error, connection.connection.dbapi_connection, None):
+            raise
+        connection.invalidate()
+        if connection.in_transaction():
+            raise
+        return _run(connection, compiled, params)
+
+
+def _run(connection, compiled, params):
     cursor = connection.connection.cursor()
     try:
         cursor.execute(compiled.sql, _driver_params(compiled, params))

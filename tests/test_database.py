@@ -110,3 +110,28 @@ def test_reads_on_the_driver_keep_their_connection_and_leave_no_transaction_open
             if on_postgresql(app):  # each read its own round trip: no BEGIN, no ROLLBACK
                 assert second.connection.driver_connection.autocommit
     assert client.get(f"/v1/contacts/{contact_id}", headers=auth).get_json()["email"] == "ada@example.com"
+
+
+def test_after_postgresql_drops_every_connection_reads_answer_and_writes_recover(make_app, app, auth):
+    """A restart or a failover closes every connection: the kept ones reconnect on their next use (a read at
+    once; a write's lost transaction fails that one request)."""
+    if not on_postgresql(app):
+        pytest.skip("PostgreSQL drops connections; a SQLite file has none to drop")
+    first_app, app = app, make_app(KEY_CACHE_TTL=3600)  # the key stays known: no read through the ORM's connection
+    client = app.test_client()
+    created = client.post("/v1/contacts", json={"email": "ada@example.com"}, headers=auth)
+    assert created.status_code == 201 and client.get("/v1/contacts", headers=auth).status_code == 200
+    with app.app_context():
+        db.session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        db.session.commit()
+        db.session.remove()
+    for _ in range(3):
+        assert client.get("/v1/contacts", headers=auth).status_code == 200
+        assert client.get(f"/v1/contacts/{created.get_json()['id']}", headers=auth).status_code == 200
+    statuses = [client.post("/v1/contacts", json={"email": f"n{n}@example.com"}, headers=auth).status_code
+                for n in range(3)]
+    assert statuses[1:] == [201, 201]
+    assert stored_emails(app) >= {"ada@example.com", "n1@example.com", "n2@example.com"}
+    with first_app.app_context():  # its pooled connections were dropped too: the tables are emptied through it
+        db.engine.dispose()
