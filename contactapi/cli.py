@@ -9,6 +9,7 @@ from .command_groups import CommandGroup
 from .extensions import db
 from .inbox import InboxFilter
 from .models import ApiKey
+from .search import InvalidQuery, checked_query
 
 
 def _account_or_fail(email):
@@ -81,6 +82,10 @@ def disable_key(key_id):
 @click.option("--output", type=click.File("w", encoding="utf-8"), default="-", help="A file (default: stdout).")
 def export_contacts(email, fmt, submissions, search, output):
     """Export an account's contacts (or submissions), streamed in batches."""
+    try:
+        search = checked_query(search)
+    except InvalidQuery as error:
+        raise click.BadParameter(str(error), param_hint="--search") from None
     account = _account_or_fail(email)
     if submissions:
         export = exports.submissions_export(account.id, InboxFilter(query=search))

@@ -7,6 +7,7 @@ from contextlib import contextmanager, nullcontext
 
 from flask import current_app
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 
 from . import checkpoints
 from .extensions import db
@@ -32,7 +33,10 @@ class _WriterTurns:
 
     def _lock_file(self):
         if self.pid != os.getpid():  # a forked worker must not share its parent's open file (and lock)
-            self.file = open(self.path, "ab")
+            try:
+                self.file = open(self.path, "ab")
+            except OSError as error:  # where the database file cannot be either: said as SQLite would say it
+                raise OperationalError(None, None, error) from None
             self.pid = os.getpid()
         return self.file
 

@@ -6,6 +6,8 @@ app holds two stand-ins: a `db` command group that loads the real one when it is
 app.extensions["migrate"] that makes the real Migrate the first time anything reads it."""
 import click
 
+from .command_groups import CommandGroup
+
 
 def init_app(app, db, **options):
     """What Migrate(app, db, **options) would do, deferred (options are Migrate's: directory, include_name…)."""
@@ -39,13 +41,18 @@ class _DeferredGroup(click.Group):
 
     def __init__(self, app):
         super().__init__("db", help="Perform database migrations.")
-        self.app = app
+        self.app, self.real = app, None
 
     def _real(self):
-        _real_config(self.app)
-        from flask_migrate.cli import db as group
+        if self.real is None:
+            _real_config(self.app)
+            from flask_migrate.cli import db as group
 
-        return group
+            # Its commands, options and callback in one of our groups, so a database that cannot be reached
+            # ends `flask db upgrade` with one line too, as every other command (command_groups.py).
+            self.real = CommandGroup(group.name, commands=group.commands, params=group.params,
+                                     callback=group.callback, help=group.help)
+        return self.real
 
     def make_context(self, info_name, args, parent=None, **extra):
         return self._real().make_context(info_name, args, parent=parent, **extra)

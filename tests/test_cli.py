@@ -98,3 +98,19 @@ def test_a_database_without_schema_is_one_line_not_a_traceback(make_app, tmp_pat
     assert result.exit_code == 1
     assert result.output.startswith("Error: The database cannot be used: no such table: ")
     assert "db upgrade" in result.output and "SELECT" not in result.output
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["db", "current"],
+                                     ["keys", "create", "--email", "o@example.com", "--kind", "secret"]])
+def test_a_database_in_a_missing_folder_is_one_line_not_a_traceback(make_app, tmp_path, command):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/no-such-folder/contacts.sqlite3")
+    result = app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: The database cannot be used: ") and "Traceback" not in result.output
+
+
+def test_contacts_export_refuses_a_search_too_long_for_one(runner, client):
+    runner.invoke(args=["keys", "create", "--email", "o@example.com", "--kind", "secret"])
+    for query in ("a b c d e f g h i j", "x" * 201):
+        result = runner.invoke(args=["contacts", "export", "--email", "o@example.com", "--search", query])
+        assert result.exit_code == 2 and "Invalid value for --search: Search for at most" in result.output
