@@ -1,4 +1,5 @@
 """Configuration classes: every setting the contract names, read from the environment."""
+import math
 import os
 from datetime import timedelta
 
@@ -20,11 +21,15 @@ def whole_number(name, value, minimum=None):
     return number
 
 
-def _number(name, value):
+def _number(name, value, positive=False):
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {value!r} (see README: Configuration)") from None
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        expected = "a number of seconds" + (" above 0" if positive else " of at least 0")
+        raise ConfigError(f"{name} must be {expected}, not {value!r} (see README: Configuration)")
+    return number
 
 
 def _env_int(name, default, minimum=None):
@@ -32,9 +37,9 @@ def _env_int(name, default, minimum=None):
     return whole_number(name, value, minimum) if value not in (None, "") else default
 
 
-def _env_float(name, default):
+def _env_float(name, default, positive=False):
     value = os.environ.get(name)
-    return _number(name, value) if value not in (None, "") else default
+    return _number(name, value, positive) if value not in (None, "") else default
 
 
 def _env_seconds(name, default):
@@ -102,9 +107,9 @@ class Config:
     # `flask deliveries work` sends); how often an idle worker looks; how long a claimed delivery is held
     # (longer than any sending can take, so it is never sent twice); the waits between attempts.
     DELIVERY_EMBEDDED_WORKERS = _env_int("DELIVERY_EMBEDDED_WORKERS", 1)
-    DELIVERY_POLL_INTERVAL = _env_float("DELIVERY_POLL_INTERVAL", 1)
-    DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300)
-    DELIVERY_BATCH = _env_int("DELIVERY_BATCH", 10)  # deliveries a worker claims (and records) in one transaction
+    DELIVERY_POLL_INTERVAL = _env_float("DELIVERY_POLL_INTERVAL", 1, positive=True)  # 0 would spin a core
+    DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300, minimum=1)
+    DELIVERY_BATCH = _env_int("DELIVERY_BATCH", 10, minimum=1)  # deliveries a worker claims (and records) in one transaction
     # Embedded workers give way to the requests their process serves: a due delivery waits for a pause in
     # them (deliveries/traffic.py), but never longer than this many seconds past its due time (0: no waiting).
     DELIVERY_MAX_LAG = _env_float("DELIVERY_MAX_LAG", 30)
@@ -191,4 +196,7 @@ CONFIGS = {
 
 def config_from_environment():
     """The config class named by CONTACTAPI_ENV (production when unset)."""
-    return CONFIGS[os.environ.get("CONTACTAPI_ENV", "production")]
+    name = os.environ.get("CONTACTAPI_ENV", "production")
+    if name not in CONFIGS:
+        raise ConfigError(f"CONTACTAPI_ENV must be one of {', '.join(CONFIGS)}, not {name!r} (see README: Configuration)")
+    return CONFIGS[name]

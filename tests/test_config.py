@@ -26,7 +26,11 @@ def _start_with(tmp_path, **settings):
     ({"MAIL_PORT": "abc"}, "MAIL_PORT must be a whole number, not 'abc'"),
     ({"MAX_ACTIVE_KEYS": "ten"}, "MAX_ACTIVE_KEYS must be a whole number, not 'ten'"),
     ({"TRUSTED_PROXIES": "-1"}, "TRUSTED_PROXIES must be a whole number of at least 0, not '-1'"),
-    ({"DELIVERY_POLL_INTERVAL": "soon"}, "DELIVERY_POLL_INTERVAL must be a number of seconds, not 'soon'"),
+    ({"DELIVERY_POLL_INTERVAL": "soon"}, "DELIVERY_POLL_INTERVAL must be a number of seconds above 0, not 'soon'"),
+    ({"DELIVERY_POLL_INTERVAL": "0"}, "DELIVERY_POLL_INTERVAL must be a number of seconds above 0, not '0'"),
+    ({"DELIVERY_MAX_LAG": "nan"}, "DELIVERY_MAX_LAG must be a number of seconds of at least 0, not 'nan'"),
+    ({"DELIVERY_BATCH": "0"}, "DELIVERY_BATCH must be a whole number of at least 1, not '0'"),
+    ({"CONTACTAPI_ENV": "prod"}, "CONTACTAPI_ENV must be one of development, testing, production, not 'prod'"),
     ({"RATELIMIT_PUBLIC_IP": "lots"}, "RATELIMIT_PUBLIC_IP must be a rate limit such as \"60/minute\""),
     ({"SECRET_KEY": None}, "SECRET_KEY must be set to a long random string of your own"),
 ])
@@ -49,3 +53,16 @@ def test_gunicorn_stops_with_the_error_of_a_worker_that_could_not_load_the_app(t
     assert answer.returncode != 0
     assert "contactapi.config.ConfigError: SECRET_KEY must be set" in answer.stderr
     assert "Exception during worker exit" not in answer.stderr and "AttributeError" not in answer.stderr
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"GUNICORN_TIMEOUT": "30s"}, "GUNICORN_TIMEOUT must be a whole number of at least 0, not '30s'"),
+    ({"GUNICORN_THREADS": "two"}, "GUNICORN_THREADS must be a whole number of at least 1, not 'two'"),
+    ({"GUNICORN_KEEPALIVE": "5.5"}, "GUNICORN_KEEPALIVE must be a whole number of at least 0, not '5.5'"),
+])
+def test_gunicorn_names_a_setting_of_its_own_it_cannot_run_with(tmp_path, settings, message):
+    answer = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-b", "127.0.0.1:0",
+                             "wsgi:app"], cwd=ROOT, env=_environment(tmp_path, settings), capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert answer.returncode != 0
+    assert answer.stderr.strip().splitlines()[-1] == f"contactapi.config.ConfigError: {message} (see README: Configuration)"
