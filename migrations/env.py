@@ -103,6 +103,9 @@ def check_foreign_keys(ctx, step, **_):
             f"(table, rowid, parent, constraint): {broken[:10]}; nothing of it was committed.")
 
 
+MIGRATIONS_TURN = 0xC0DB  # the advisory lock upgrades take on PostgreSQL (no other lock uses this number)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -138,6 +141,10 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two upgrades started at once (two hosts of one release) take turns: the second finds the
+                # schema at head and does nothing, instead of failing half-way through the first one's DDL.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATIONS_TURN})")
             context.run_migrations()
 
 

@@ -498,3 +498,39 @@ def test_0016_lists_a_contacts_submissions_by_number_and_drops_the_newest_first_
 
 def _index_names(connection, table):
     return {index["name"] for index in inspect(connection).get_indexes(table)}
+
+
+def test_two_upgrades_at_once_on_postgresql_take_turns(database_url):
+    """Two hosts of one release both run `flask db upgrade` on a new database: both succeed, one schema."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import make_url
+
+    from tests.conftest import ROOT
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises its writers itself")
+    url = make_url(database_url).set(database=make_url(database_url).database + "_twice")
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    try:
+        environment = {**os.environ, "CONTACTAPI_ENV": "production", "SECRET_KEY": "migrations-test",
+                       "DATABASE_URL": url.render_as_string(hide_password=False)}
+        upgrades = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                                     cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True) for _ in range(2)]
+        outputs = [upgrade.communicate(timeout=120)[0] for upgrade in upgrades]
+        assert [upgrade.returncode for upgrade in upgrades] == [0, 0], outputs
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        engine.dispose()
+        head = ScriptDirectory(os.path.join(ROOT, "migrations")).get_current_head()
+        assert versions == [head]
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
