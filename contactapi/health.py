@@ -1,9 +1,9 @@
-"""GET /healthz: 200 when the database answers and holds a schema; says whether rate limits are shared or
-per worker."""
-from flask import Blueprint
+"""GET /healthz: 200 when the database answers and holds a schema no older than the code; says whether rate
+limits are shared or per worker."""
+from flask import Blueprint, current_app
 from sqlalchemy import text
 
-from . import ratelimits
+from . import ratelimits, schema_migrations
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -14,13 +14,16 @@ def healthz():
     # One small query, polled often. A database never migrated (or a mistyped SQLite path, which creates an
     # empty file) answers too, yet every API call fails: the migrations' record of a revision says a schema is
     # there. Any revision: during a rolling deploy the migrations run first, so it may be newer than this code.
+    # Older than this code (`flask db upgrade` not run yet), every call that needs the new schema fails.
     try:
-        migrated = db.session.execute(text("SELECT 1 FROM alembic_version LIMIT 1")).first() is not None
+        recorded = db.session.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     except Exception:  # any database failure (no such table included) means unhealthy, never a 500 page
         db.session.rollback()
-        migrated = False
-    if not migrated:
+        recorded = []
+    if not recorded:
         return {"status": "unavailable"}, 503
+    if schema_migrations.is_behind(current_app, recorded):
+        return {"status": "unavailable", "reason": "migrations to run: flask --app wsgi db upgrade"}, 503
     # A rate-limit store that is down never fails a request (limits fall back to each worker's memory), so
     # the instance stays healthy: "degraded" tells the operator without taking it out of the balancer.
     return {"status": "ok", "ratelimit": ratelimits.storage_state()}

@@ -4,15 +4,42 @@ Importing flask_migrate imports Alembic, which imports Mako, which imports Pygme
 every web worker, which never migrates (the operator runs `flask db upgrade` in a process of its own). So the
 app holds two stand-ins: a `db` command group that loads the real one when it is run or listed, and an
 app.extensions["migrate"] that makes the real Migrate the first time anything reads it."""
+import os
+import re
+
 import click
 
 from .command_groups import CommandGroup
 
 
+_BEHIND = "contactapi.revisions_behind"  # app.extensions key: revisions_behind of the app's migrations
+_REVISION = re.compile(r"^(down_)?revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
 def init_app(app, db, **options):
     """What Migrate(app, db, **options) would do, deferred (options are Migrate's: directory, include_name…)."""
     app.extensions["migrate"] = _DeferredConfig(app, db, options)
+    app.extensions[_BEHIND] = revisions_behind(options["directory"])
     app.cli.add_command(_DeferredGroup(app), "db")
+
+
+def revisions_behind(directory):
+    """The revisions of the migrations in directory that another one follows (all but the head): a database
+    recorded at one of them has migrations still to run. Read from the files, as Alembic is not imported."""
+    revisions, followed = set(), set()
+    versions = os.path.join(directory, "versions")
+    for name in os.listdir(versions):
+        if name.endswith(".py"):
+            with open(os.path.join(versions, name), encoding="utf-8") as script:
+                for down, revision in _REVISION.findall(script.read()):
+                    (followed if down else revisions).add(revision)
+    return frozenset(revisions & followed)
+
+
+def is_behind(app, recorded):
+    """Whether a database recorded at these revisions is older than this code (a revision this code does not
+    know is newer: in a rolling deploy the migrations run before the old code stops)."""
+    return any(revision in app.extensions[_BEHIND] for revision in recorded)
 
 
 def _real_config(app):

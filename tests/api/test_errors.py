@@ -66,6 +66,31 @@ def test_healthz_when_the_schema_is_newer_than_the_code(app, client):
             db.session.commit()
 
 
+def test_healthz_when_the_schema_is_older_than_the_code(app, client):
+    # `flask db upgrade` not run after an upgrade of the code: calls needing the new schema fail, so unhealthy.
+    with app.app_context():
+        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        db.session.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+        db.session.commit()
+    try:
+        behind = client.get("/healthz")
+        assert behind.status_code == 503 and "flask --app wsgi db upgrade" in behind.get_json()["reason"]
+    finally:
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :current"), {"current": current})
+            db.session.commit()
+
+
+def test_the_revisions_healthz_counts_as_behind_are_alembics_all_but_the_head():
+    from alembic.script import ScriptDirectory
+
+    from contactapi.schema_migrations import revisions_behind
+    from tests.conftest import ROOT
+    script = ScriptDirectory(f"{ROOT}/migrations")
+    every = {revision.revision for revision in script.walk_revisions()}
+    assert revisions_behind(f"{ROOT}/migrations") == every - set(script.get_heads())
+
+
 NUL_IN_A_PATH = [  # PostgreSQL refuses NUL in text: each of these was a 500 there, a 404 on SQLite
     ("get", "/v1/contacts/con_%00abc"), ("patch", "/v1/contacts/con_%00abc"), ("delete", "/v1/contacts/con_%00abc"),
     ("get", "/v1/contacts/con_%00abc/submissions"), ("get", "/v1/webhooks/wh_%00abc"),
