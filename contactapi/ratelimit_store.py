@@ -10,6 +10,11 @@ from .config import ConfigError
 from .ratelimit_memory import WORKER_MEMORY, WorkerMemoryStorage
 
 LONGEST_BACK_OFF = 32  # seconds between checks of a store that is down
+# Seconds a Redis call may take before the store counts as down. A Redis that accepts connections and never
+# answers (hung, or a network that drops packets) held each counted request, and every /healthz, for 5 s:
+# a count takes about a millisecond, so waiting longer only delays the fall back to memory.
+REDIS_TIMEOUT = 0.5
+_REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 
 
 class Counter:
@@ -20,7 +25,10 @@ class Counter:
         uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
         if uri.startswith("memory://"):  # the same counts, without limits' MemoryStorage's timer thread
             uri = WORKER_MEMORY + uri[len("memory"):]
-        self.storage = storage_from_string(uri, **config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+        options = dict(config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+        if uri.startswith(_REDIS_SCHEMES):  # the operator's own RATELIMIT_STORAGE_OPTIONS win
+            options = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT, **options}
+        self.storage = storage_from_string(uri, **options)
         name = config.get("RATELIMIT_STRATEGY", "fixed-window")
         if name not in STRATEGIES:
             raise ConfigError(f"RATELIMIT_STRATEGY must be one of {', '.join(sorted(STRATEGIES))}, not {name!r}")

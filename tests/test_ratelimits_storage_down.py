@@ -31,6 +31,30 @@ def test_the_fallback_is_logged_once_and_shown_on_healthz(make_app, make_key, ca
     assert "in this worker's memory" in warnings[0].getMessage() and "hunter2" not in warnings[0].getMessage()
 
 
+def test_a_hung_redis_counts_as_down_after_a_short_timeout(make_app, make_key):
+    """A Redis that accepts connections and never answers: each call gives up after REDIS_TIMEOUT (not redis-py's
+    own wait), and requests and /healthz go on as with a Redis that is down."""
+    import socket
+
+    from contactapi.ratelimit_store import REDIS_TIMEOUT
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(16)  # the kernel completes each connection; nobody ever reads from it
+    try:
+        app = make_app(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
+        client = app.test_client()
+        assert client.post("/v1/contacts", json={"email": "a@example.com"},
+                           headers={"Authorization": f"Bearer {make_key()}"}).status_code == 201
+        assert client.get("/healthz").get_json() == {"status": "ok", "ratelimit": "degraded"}
+        options = app.extensions["contactapi.ratelimits"].storage.storage.connection_pool.connection_kwargs
+        assert options["socket_timeout"] == options["socket_connect_timeout"] == REDIS_TIMEOUT
+    finally:
+        hung.close()
+    own = make_app(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_OPTIONS={"socket_timeout": 2})
+    assert own.extensions["contactapi.ratelimits"].storage.storage.connection_pool.connection_kwargs[
+        "socket_timeout"] == 2  # the operator's own options win
+
+
 def test_healthz_says_ok_while_the_store_answers(make_app):
     assert make_app(RATELIMIT_STORAGE_URI="memory://").test_client().get("/healthz").get_json() == \
         {"status": "ok", "ratelimit": "ok"}
