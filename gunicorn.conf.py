@@ -5,10 +5,12 @@ of PostgreSQL + Redis hosts behind a load balancer (README: Deploying)."""
 import logging
 import os
 import re
+import sys
 
 from gunicorn.glogging import Logger
 
-from contactapi.config import whole_number
+from contactapi import check_settings
+from contactapi.config import ConfigError, whole_number
 from contactapi.redaction import redact, redact_header
 
 
@@ -94,6 +96,17 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def on_starting(server):
+    """Every setting checked once, in the master, before any worker starts: one the app cannot run with stops
+    gunicorn with one line naming it (each worker would print its own traceback, and gunicorn's "Worker failed
+    to boot" would come last)."""
+    try:
+        check_settings()
+    except ConfigError as error:
+        print(f"contactapi.config.ConfigError: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
 
 
 def post_worker_init(worker):

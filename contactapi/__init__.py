@@ -19,8 +19,8 @@ from .security import register_security_headers
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def create_app(config=None, overrides=None):
-    """Build the app from a config class (default: the one CONTACTAPI_ENV names) and overrides."""
+def _configured(config, overrides):
+    """A Flask app holding the config class (default: the one CONTACTAPI_ENV names) and overrides, checked."""
     app = Flask(
         __name__,
         instance_path=os.path.join(ROOT, "instance"),
@@ -30,6 +30,19 @@ def create_app(config=None, overrides=None):
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides or {})
     check_config(app)
+    ratelimits.check_limits(app.config)
+    return app
+
+
+def check_settings(config=None, overrides=None):
+    """ConfigError, naming the setting, for one the app cannot run with, without building the app: gunicorn
+    checks once, in its master, before any worker starts (gunicorn.conf.py)."""
+    _configured(config, overrides)
+
+
+def create_app(config=None, overrides=None):
+    """Build the app from a config class (default: the one CONTACTAPI_ENV names) and overrides."""
+    app = _configured(config, overrides)
     register_logging(app)
     register_proxy_fix(app)
     app.json.sort_keys = False  # contacts keep the field order they were sent in
