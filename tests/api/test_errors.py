@@ -1,4 +1,6 @@
 """Every /v1 error is JSON of one shape, including routing errors and crashes."""
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import text
 
@@ -52,33 +54,32 @@ def test_healthz_when_the_database_holds_no_schema(make_app, tmp_path):
     assert app.test_client().get("/healthz").status_code == 503
 
 
-def test_healthz_when_the_schema_is_newer_than_the_code(app, client):
-    # In a rolling deploy the migrations run first: the old code still serves, so it stays healthy.
+@contextmanager
+def recorded_revision(app, revision):
+    """The database says the migrations reached revision, for the block."""
     with app.app_context():
         current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        db.session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        db.session.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
         db.session.commit()
     try:
-        assert client.get("/healthz").status_code == 200
+        yield
     finally:
         with app.app_context():
             db.session.execute(text("UPDATE alembic_version SET version_num = :current"), {"current": current})
             db.session.commit()
+
+
+def test_healthz_when_the_schema_is_newer_than_the_code(app, client):
+    # In a rolling deploy the migrations run first: the old code still serves, so it stays healthy.
+    with recorded_revision(app, "9999"):
+        assert client.get("/healthz").status_code == 200
 
 
 def test_healthz_when_the_schema_is_older_than_the_code(app, client):
     # `flask db upgrade` not run after an upgrade of the code: calls needing the new schema fail, so unhealthy.
-    with app.app_context():
-        current = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-        db.session.execute(text("UPDATE alembic_version SET version_num = '0013'"))
-        db.session.commit()
-    try:
+    with recorded_revision(app, "0013"):
         behind = client.get("/healthz")
         assert behind.status_code == 503 and "flask --app wsgi db upgrade" in behind.get_json()["reason"]
-    finally:
-        with app.app_context():
-            db.session.execute(text("UPDATE alembic_version SET version_num = :current"), {"current": current})
-            db.session.commit()
 
 
 def test_the_revisions_healthz_counts_as_behind_are_alembics_all_but_the_head():

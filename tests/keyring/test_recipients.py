@@ -14,12 +14,18 @@ def _submit(app, key, email):
     assert response.status_code == 201
 
 
-def test_a_recipient_gets_submissions_only_after_confirming(mail_app, make_key, sign_in):
+def _with_recipient(mail_app, make_key, sign_in, email):
+    """(publishable key, the owner's signed-in client, its key page) once the owner added email as a recipient."""
     key = make_key("owner@example.com", kind="publishable")
     owner = sign_in(mail_app.test_client())
     key_id = owner.get("/dashboard/keys").get_data(as_text=True).split("/dashboard/keys/key_", 1)[1].split('"', 1)[0]
     page = f"/dashboard/keys/key_{key_id}"
-    assert post_form(owner, page, f"{page}/recipients", email="Colleague@Example.com").status_code == 303
+    assert post_form(owner, page, f"{page}/recipients", email=email).status_code == 303
+    return key, owner, page
+
+
+def test_a_recipient_gets_submissions_only_after_confirming(mail_app, make_key, sign_in):
+    key, owner, page = _with_recipient(mail_app, make_key, sign_in, "Colleague@Example.com")
     assert "waiting for confirmation" in owner.get(page).get_data(as_text=True)
     _submit(mail_app, key, "a@example.com")
     inbox = mail_app.inbox
@@ -43,11 +49,7 @@ def test_a_recipient_gets_submissions_only_after_confirming(mail_app, make_key, 
 
 
 def test_a_recipients_unsubscribe_stops_only_its_own_copies(mail_app, make_key, sign_in):
-    key = make_key("owner@example.com", kind="publishable")
-    owner = sign_in(mail_app.test_client())
-    key_id = owner.get("/dashboard/keys").get_data(as_text=True).split("/dashboard/keys/key_", 1)[1].split('"', 1)[0]
-    page = f"/dashboard/keys/key_{key_id}"
-    assert post_form(owner, page, f"{page}/recipients", email="ivy@example.com").status_code == 303
+    key, owner, page = _with_recipient(mail_app, make_key, sign_in, "ivy@example.com")
     inbox = mail_app.inbox
     [link] = CONFIRM_LINK.findall(inbox.text_of(inbox.to("ivy@example.com")[0]))
     assert click(mail_app.test_client(), link).status_code == 200
@@ -64,7 +66,7 @@ def test_a_recipients_unsubscribe_stops_only_its_own_copies(mail_app, make_key, 
     _submit(mail_app, key, "b@example.com")
     assert len(inbox.to("owner@example.com")) == 2 and len(inbox.to("ivy@example.com")) == 2  # the owner's go on
     with mail_app.app_context():
-        assert ApiKey.query.filter_by(id=f"key_{key_id}").one().notify is True
+        assert ApiKey.query.filter_by(id=page.rsplit("/", 1)[1]).one().notify is True
     assert visitor.post(ivys_link).status_code == 200  # pressed again, once she is gone: still nothing else
     _submit(mail_app, key, "c@example.com")
     assert len(inbox.to("owner@example.com")) == 3
