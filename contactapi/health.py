@@ -13,8 +13,8 @@ bp = Blueprint("health", __name__)
 def healthz():
     # One small query, polled often. A database never migrated (or a mistyped SQLite path, which creates an
     # empty file) answers too, yet every API call fails: the migrations' record of a revision says a schema is
-    # there. Any revision: during a rolling deploy the migrations run first, so it may be newer than this code.
-    # Older than this code (`flask db upgrade` not run yet), every call that needs the new schema fails.
+    # there. A revision newer than this code counts (in a rolling deploy the migrations run first); an older one
+    # does not (`flask db upgrade` not run yet: every call that needs the new schema fails).
     try:
         recorded = db.session.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     except Exception:  # any database failure (no such table included) means unhealthy, never a 500 page
