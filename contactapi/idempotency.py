@@ -34,6 +34,7 @@ from .digests import keyed_digests
 from .ids import random_id
 from .contacts import timestamp
 from .models import IdempotentRequest, utcnow
+from .payloads import strings_in
 from .personal_data import Part, address_digest, contact_ids, holds_address, holds_any
 
 RETENTION = timedelta(hours=24)
@@ -159,7 +160,7 @@ def _address_digests(answer, idempotency_key):
     """The digests of the addresses an answer holds (any JSON string that is one) and of the key, if it is one:
     what the erasure matches (_holding)."""
     try:
-        texts = [idempotency_key, *_strings(json.loads(answer))]
+        texts = [idempotency_key, *strings_in(json.loads(answer))]
     except ValueError:
         texts = [idempotency_key, answer]
     digests = set()
@@ -170,17 +171,6 @@ def _address_digests(answer, idempotency_key):
             except InvalidEmail:
                 continue
     return digests
-
-
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
 
 
 def _opened(body):

@@ -64,6 +64,18 @@ def parse_json_object(data, max_depth):
     return value
 
 
+def strings_in(value):
+    """Every string inside a JSON value (lists and objects included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+
+
 def _reject_huge_floats(value):
     """1e999 parses to inf without parse_constant; refuse it like NaN."""
     stack = [value]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from . import spam  # a module import, read at call time: spam.judge calls check, spam.Verdict is returned
 from .addresses import InvalidEmail, normalise_email
 from .origins import canonical_host, normalise_domain
+from .payloads import strings_in
 
 MAX_ENTRIES = 200          # per list
 MAX_ENTRY_LENGTH = 100
@@ -62,23 +63,11 @@ def _fields_rules():
     return submission_fields
 
 
-def _texts(value):
-    """Every string inside a submitted value (lists and objects included)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-
-
 def visitor_text(body):
     """(field name, text) of everything the visitor typed: control fields (redirect URLs…) left out."""
     for name, value in body.items():
         if name not in _fields_rules().CONTROL_FIELDS:
-            for text in _texts(value):
+            for text in strings_in(value):
                 yield name, text
 
 
