@@ -10,7 +10,7 @@ import sys
 from gunicorn.glogging import Logger
 
 from contactapi import check_settings
-from contactapi.config import ConfigError, whole_number
+from contactapi.config import ConfigError, env_int
 from contactapi.redaction import redact, redact_header
 
 
@@ -25,14 +25,14 @@ bind = os.environ.get("BIND", "127.0.0.1:5000")
 # The work is CPU-bound Python with short database calls, so processes, not threads, use the cores:
 # sync workers, 2 × cores + 1 of them (measured against gthread in bench/RESULTS.md).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-workers = whole_number("WEB_CONCURRENCY", os.environ.get("WEB_CONCURRENCY") or 2 * _cores() + 1, minimum=1)
-threads = whole_number("GUNICORN_THREADS", os.environ.get("GUNICORN_THREADS") or 1, minimum=1)
+workers = env_int("WEB_CONCURRENCY", 2 * _cores() + 1, minimum=1)
+threads = env_int("GUNICORN_THREADS", 1, minimum=1)
 # A request that takes longer than this is stuck (SQLite's busy timeout is 30 s too): the worker is replaced.
-timeout = whole_number("GUNICORN_TIMEOUT", os.environ.get("GUNICORN_TIMEOUT") or 30, minimum=0)
+timeout = env_int("GUNICORN_TIMEOUT", 30, minimum=0)
 graceful_timeout = 30
 # Seconds an idle keep-alive connection stays open (gthread workers; sync workers close after each
 # answer). Behind a load balancer that reuses connections, make it longer than the balancer's idle timeout.
-keepalive = whole_number("GUNICORN_KEEPALIVE", os.environ.get("GUNICORN_KEEPALIVE") or 5, minimum=0)
+keepalive = env_int("GUNICORN_KEEPALIVE", 5, minimum=0)
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "-": stdout; a path; "" for none
 errorlog = "-"
 # The control socket ($HOME/.gunicorn/gunicorn.ctl) is not used, and two servers on one host would fight over it.

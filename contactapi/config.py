@@ -32,7 +32,8 @@ def _number(name, value, positive=False):
     return number
 
 
-def _env_int(name, default, minimum=None):
+def env_int(name, default, minimum=None):
+    """The environment's whole number for name (at least minimum), default when it is unset or empty."""
     value = os.environ.get(name)
     return whole_number(name, value, minimum) if value not in (None, "") else default
 
@@ -86,30 +87,30 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_JSON_DEPTH = 16
     # What one contact may hold after a merge, and how many of its submissions are kept (newest first).
-    MAX_CONTACT_BYTES = _env_int("MAX_CONTACT_BYTES", 64 * 1024)
-    MAX_CONTACT_FIELDS = _env_int("MAX_CONTACT_FIELDS", 200)
-    SUBMISSIONS_PER_CONTACT = _env_int("SUBMISSIONS_PER_CONTACT", 1000)
+    MAX_CONTACT_BYTES = env_int("MAX_CONTACT_BYTES", 64 * 1024)
+    MAX_CONTACT_FIELDS = env_int("MAX_CONTACT_FIELDS", 200)
+    SUBMISSIONS_PER_CONTACT = env_int("SUBMISSIONS_PER_CONTACT", 1000)
     # The spam folder keeps at most this many submissions per account (the oldest go first), for this many days.
-    SPAM_FOLDER_LIMIT = _env_int("SPAM_FOLDER_LIMIT", 10_000)
-    SPAM_KEEP_DAYS = _env_int("SPAM_KEEP_DAYS", 30)
+    SPAM_FOLDER_LIMIT = env_int("SPAM_FOLDER_LIMIT", 10_000)
+    SPAM_KEEP_DAYS = env_int("SPAM_KEEP_DAYS", 30)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # None: mails are written to the log
-    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_PORT = env_int("MAIL_PORT", 25)
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "contactapi <no-reply@localhost>")
-    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)  # seconds each read from the mail server may take
-    MAIL_SEND_DEADLINE = _env_int("MAIL_SEND_DEADLINE", 60)  # seconds one whole sending may take
+    MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)  # seconds each read from the mail server may take
+    MAIL_SEND_DEADLINE = env_int("MAIL_SEND_DEADLINE", 60)  # seconds one whole sending may take
 
     # The outbox (README: Deliveries). Background threads per web process that send it (0: only
     # `flask deliveries work` sends); how often an idle worker looks; how long a claimed delivery is held
     # (longer than any sending can take, so it is never sent twice); the waits between attempts.
-    DELIVERY_EMBEDDED_WORKERS = _env_int("DELIVERY_EMBEDDED_WORKERS", 1)
+    DELIVERY_EMBEDDED_WORKERS = env_int("DELIVERY_EMBEDDED_WORKERS", 1)
     DELIVERY_POLL_INTERVAL = _env_float("DELIVERY_POLL_INTERVAL", 1, positive=True)  # 0 would spin a core
-    DELIVERY_LEASE = _env_int("DELIVERY_LEASE", 300, minimum=1)
-    DELIVERY_BATCH = _env_int("DELIVERY_BATCH", 10, minimum=1)  # deliveries a worker claims (and records) in one transaction
+    DELIVERY_LEASE = env_int("DELIVERY_LEASE", 300, minimum=1)
+    DELIVERY_BATCH = env_int("DELIVERY_BATCH", 10, minimum=1)  # deliveries a worker claims (and records) in one transaction
     # Embedded workers give way to the requests their process serves: a due delivery waits for a pause in
     # them (deliveries/traffic.py), but never longer than this many seconds past its due time (0: no waiting).
     DELIVERY_MAX_LAG = _env_float("DELIVERY_MAX_LAG", 30)
@@ -129,13 +130,13 @@ class Config:
     # If Redis goes away, keep limiting per worker in memory rather than failing requests.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Never negative: ProxyFix would then trust a hop the client wrote itself (and fail on it).
-    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0, minimum=0)
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 
     # Challenges (README: Stopping spam). ALTCHA's proof-of-work cost (PBKDF2 iterations per attempt) and how
     # long a challenge may be solved and used; the providers' verify URLs (tests point them at a local
     # verifier) and the deadline of that one call, after which the challenge counts as failed.
-    ALTCHA_COST = _env_int("ALTCHA_COST", 5000)
-    ALTCHA_EXPIRY = _env_int("ALTCHA_EXPIRY", 600)
+    ALTCHA_COST = env_int("ALTCHA_COST", 5000)
+    ALTCHA_EXPIRY = env_int("ALTCHA_EXPIRY", 600)
     TURNSTILE_VERIFY_URL = os.environ.get("TURNSTILE_VERIFY_URL",
                                           "https://challenges.cloudflare.com/turnstile/v0/siteverify")
     HCAPTCHA_VERIFY_URL = os.environ.get("HCAPTCHA_VERIFY_URL", "https://api.hcaptcha.com/siteverify")
@@ -145,18 +146,18 @@ class Config:
     # Autoresponders (README: Autoresponders and double opt-in): they mail strangers on the instance's name,
     # so they are off unless the operator turns them on, and limited per address, client, account, instance.
     AUTORESPONDERS = _env_bool("AUTORESPONDERS")
-    AUTORESPONDER_IP_HOURLY_LIMIT = _env_int("AUTORESPONDER_IP_HOURLY_LIMIT", 10)
-    AUTORESPONDER_DAILY_LIMIT = _env_int("AUTORESPONDER_DAILY_LIMIT", 200)
-    AUTORESPONDER_INSTANCE_DAILY_LIMIT = _env_int("AUTORESPONDER_INSTANCE_DAILY_LIMIT", 2000)
+    AUTORESPONDER_IP_HOURLY_LIMIT = env_int("AUTORESPONDER_IP_HOURLY_LIMIT", 10)
+    AUTORESPONDER_DAILY_LIMIT = env_int("AUTORESPONDER_DAILY_LIMIT", 200)
+    AUTORESPONDER_INSTANCE_DAILY_LIMIT = env_int("AUTORESPONDER_INSTANCE_DAILY_LIMIT", 2000)
 
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    MAX_ACTIVE_KEYS = _env_int("MAX_ACTIVE_KEYS", 10)
-    MAGIC_LINK_MAX_AGE = _env_int("MAGIC_LINK_MAX_AGE", 30 * 60)
+    MAX_ACTIVE_KEYS = env_int("MAX_ACTIVE_KEYS", 10)
+    MAGIC_LINK_MAX_AGE = env_int("MAGIC_LINK_MAX_AGE", 30 * 60)
     # How long a worker may trust a cached key lookup; a disabled key stops working within this.
-    KEY_CACHE_TTL = _env_int("KEY_CACHE_TTL", 2)
+    KEY_CACHE_TTL = env_int("KEY_CACHE_TTL", 2)
 
     # A dashboard sign-in lasts this long (Flask checks the cookie's signed timestamp), then a new link is needed.
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=_env_int("DASHBOARD_SESSION_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("DASHBOARD_SESSION_HOURS", 12))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))
