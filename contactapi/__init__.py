@@ -30,14 +30,14 @@ def _configured(config, overrides):
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides or {})
     check_config(app)
-    ratelimits.check_limits(app.config)
     return app
 
 
 def check_settings(config=None, overrides=None):
     """ConfigError, naming the setting, for one the app cannot run with, without building the app: gunicorn
-    checks once, in its master, before any worker starts (gunicorn.conf.py)."""
-    _configured(config, overrides)
+    checks once, in its master, before any worker starts (gunicorn.conf.py). create_app checks the limits
+    as it sets them up (ratelimits.init_app)."""
+    ratelimits.check_limits(_configured(config, overrides).config)
 
 
 def create_app(config=None, overrides=None):
