@@ -1,6 +1,8 @@
 """The signed links an autoresponse carries, each good for one purpose only (its own salt): confirm this
 contact (double opt-in), and stop this account's autoresponses to this address. The unsubscribe token names
 the address only by its digest, so no address appears in a URL."""
+from dataclasses import dataclass
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -11,8 +13,24 @@ STOP_SALT = "contactapi.autoresponders.stop"
 CONFIRM_MAX_AGE = 30 * 24 * 3600  # a confirmation link works for 30 days
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a link names: its account, its contact (a stop link mailed before links named one: None) and the
+    address it was mailed to, by its digest (a confirmation link mailed before links named it: None)."""
+
+    account_id: int
+    contact_id: str | None
+    address_digest: str | None
+
+
 def _serializer(salt):
     return URLSafeTimedSerializer(signing_keys(current_app.config), salt=salt)
+
+
+def _named(named):
+    contact_id, digest = named.get("c"), named.get("d")
+    return Named(int(named["a"]), None if contact_id is None else str(contact_id),
+                 None if digest is None else str(digest))
 
 
 def confirm_url(account_id, contact_id, address_digest):
@@ -23,14 +41,12 @@ def confirm_url(account_id, contact_id, address_digest):
 
 
 def contact_to_confirm(token):
-    """(account id, contact id, address digest) a confirmation token names, or None when it is not ours or
-    too old. The digest is None for a link mailed before links named their address."""
+    """The Named of a confirmation token (its contact always given), or None when it is not ours or too old."""
     try:
-        named = _serializer(CONFIRM_SALT).loads(token, max_age=CONFIRM_MAX_AGE)
-        digest = named.get("d")
-        return int(named["a"]), str(named["c"]), None if digest is None else str(digest)
+        named = _named(_serializer(CONFIRM_SALT).loads(token, max_age=CONFIRM_MAX_AGE))
     except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
+    return named if named.contact_id is not None else None
 
 
 def stop_url(account_id, address_digest, contact_id=None):
@@ -42,18 +58,9 @@ def stop_url(account_id, address_digest, contact_id=None):
 
 
 def address_to_stop(token):
-    """(account id, address digest) an unsubscribe token names, or None when it is not ours."""
+    """The Named of an unsubscribe token (its address digest always given), or None when it is not ours."""
     try:
-        named = _serializer(STOP_SALT).loads(token)
-        return int(named["a"]), str(named["d"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+        named = _named(_serializer(STOP_SALT).loads(token))
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
-
-
-def contact_of_stop(token):
-    """The contact id an unsubscribe token names, or None (not ours, or mailed before links named it)."""
-    try:
-        contact_id = _serializer(STOP_SALT).loads(token).get("c")
-    except (BadSignature, AttributeError):
-        return None
-    return None if contact_id is None else str(contact_id)
+    return named if named.address_digest is not None else None

@@ -18,9 +18,10 @@ def _confirm_page(token, press):
     named = links.contact_to_confirm(token)
     contact, back = None, None
     if named is not None:
-        back = way_back.to_the_site(*named[:2])  # (account, contact), whatever address it holds now
+        back = way_back.to_the_site(named.account_id, named.contact_id)  # whatever address it holds now
         try:
-            contact = (confirmation.confirm if press else confirmation.pending_or_done)(*named)
+            contact = (confirmation.confirm if press else confirmation.pending_or_done)(
+                named.account_id, named.contact_id, named.address_digest)
         except confirmation.LinkNoLongerApplies:
             return _confirm_template(None, back, no_longer_applies=True), 410
     if contact is None:
@@ -47,10 +48,9 @@ def _stop_page(token, press):
     named = links.address_to_stop(token)
     if named is None:
         return render_template("visitor/stop_autoresponses.html", valid=False, done=False), 404
-    account_id, digest = named
-    back = way_back.to_the_site(account_id, links.contact_of_stop(token))
+    back = way_back.to_the_site(named.account_id, named.contact_id)
     if press:
-        people.suppress(account_id, digest)
+        people.suppress(named.account_id, named.address_digest)
     return render_template("visitor/stop_autoresponses.html", valid=True, done=press, back=back)
 
 
