@@ -66,7 +66,8 @@ _CREATE = (
     "VALUES (%(id)s, %(account)s, %(email)s, %(fields)s::json, %(now)s, %(now)s, 1) ON CONFLICT (account_id, email) "
     f"DO UPDATE SET submission_seq = contacts.submission_seq + 1, updated_at = excluded.updated_at, fields = {_MERGED} "
     "RETURNING id, fields, created_at, submission_seq), "
-    "counted AS (INSERT INTO contact_count_changes (account_id, delta) SELECT %(account)s, 1 FROM up WHERE up.id = %(id)s), "
+    "counted AS (INSERT INTO contact_count_changes (account_id, delta) "
+    "SELECT %(account)s, 1 FROM up WHERE up.id = %(id)s), "
     "recorded AS (INSERT INTO submissions (id, contact_id, account_id, key_id, fields, created_at, user_agent, seq) "
     "SELECT %(sub)s, up.id, %(account)s, %(key)s, %(sent)s::json, %(now)s, %(ua)s, up.submission_seq FROM up), "
     "pruned AS (DELETE FROM submissions USING up WHERE submissions.contact_id = up.id "
@@ -98,7 +99,8 @@ def _worker():
         _local.connection, _local.pid, _local.keys = _connect(), os.getpid(), {}
         # Writers queue on a kernel lock before BEGIN IMMEDIATE, as ours do (database._WriterTurns), so no
         # writer sleeps in SQLite's busy handler: the lock file is ours, so the two would exclude each other.
-        _local.turns = None if _POSTGRES else open(os.path.abspath(_URL.removeprefix("sqlite:///")) + "-writers.lock", "ab")
+        _local.turns = None if _POSTGRES else open(
+            os.path.abspath(_URL.removeprefix("sqlite:///")) + "-writers.lock", "ab")
         store = storage.storage_from_string(os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
         _local.limiter = _STRATEGIES[os.environ.get("RATELIMIT_STRATEGY", "fixed-window")](store)
     return _local

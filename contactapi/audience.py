@@ -4,8 +4,8 @@ and whether the key has an enabled autoresponder.
 
 On PostgreSQL it is three columns of the upsert's own statement (columns(), read by from_row): no round trip of
 its own. The webhooks are read as events.LISTENING reads them, locked FOR KEY SHARE, so a webhook deleted
-meanwhile waits for the submission (and takes its deliveries with it) instead of failing its outbox insert. SQLite (no round trips, one writer at a
-time) reads it in one statement of its own (of_key)."""
+meanwhile waits for the submission (and takes its deliveries with it) instead of failing its outbox insert.
+SQLite (no round trips, one writer at a time) reads it in one statement of its own (of_key)."""
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, String, bindparam, column, exists, func, literal_column, null, select, union_all

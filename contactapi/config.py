@@ -110,7 +110,8 @@ class Config:
     DELIVERY_EMBEDDED_WORKERS = env_int("DELIVERY_EMBEDDED_WORKERS", 1)
     DELIVERY_POLL_INTERVAL = _env_float("DELIVERY_POLL_INTERVAL", 1, positive=True)  # 0 would spin a core
     DELIVERY_LEASE = env_int("DELIVERY_LEASE", 300, minimum=1)
-    DELIVERY_BATCH = env_int("DELIVERY_BATCH", 10, minimum=1)  # deliveries a worker claims (and records) in one transaction
+    # Deliveries a worker claims (and records) in one transaction.
+    DELIVERY_BATCH = env_int("DELIVERY_BATCH", 10, minimum=1)
     # Embedded workers give way to the requests their process serves: a due delivery waits for a pause in
     # them (deliveries/traffic.py), but never longer than this many seconds past its due time (0: no waiting).
     DELIVERY_MAX_LAG = _env_float("DELIVERY_MAX_LAG", 30)
@@ -199,5 +200,6 @@ def config_from_environment():
     """The config class named by CONTACTAPI_ENV (production when unset)."""
     name = os.environ.get("CONTACTAPI_ENV", "production")
     if name not in CONFIGS:
-        raise ConfigError(f"CONTACTAPI_ENV must be one of {', '.join(CONFIGS)}, not {name!r} (see README: Configuration)")
+        raise ConfigError(f"CONTACTAPI_ENV must be one of {', '.join(CONFIGS)}, not {name!r} "
+                          "(see README: Configuration)")
     return CONFIGS[name]

@@ -146,8 +146,8 @@ def suppressed(account_id, email, connection=None):
     """Whether autoresponders must not write to the address: it was erased from the account, or it used an
     autoresponse's unsubscribe link, in this spelling or its mailbox's (addresses.inbox: the stop links name
     the mailbox). connection: read inside the caller's transaction."""
-    # Under every key (a list kept before a rotation still holds).
-    digests = address_digests(normalise_email(email)) + address_digests(inbox(email))
+    # Under every key (a list kept before a rotation still holds); most addresses are their own mailbox.
+    digests = [digest for spelled in {normalise_email(email), inbox(email)} for digest in address_digests(spelled)]
     query = select(exists().where(erasures.c.account_id == account_id, erasures.c.address_digest.in_(digests))
                    | exists().where(suppressions.c.account_id == account_id,
                                     suppressions.c.address_digest.in_(digests)))

@@ -192,9 +192,9 @@ def _after_request(response):
 
 def _headers(counted, standard, refused):
     """X-RateLimit-Limit, -Remaining and -Reset (a Unix time) for the budget this request is closest to
-    running out of; Retry-After (seconds) too when it was refused for it (a 429: on any other answer the header would
-    tell a client to wait before its next request); if standard, RateLimit-Limit, -Remaining and -Reset (IETF
-    draft: seconds until the window resets)."""
+    running out of; Retry-After (seconds) too when it was refused for it (a 429: on any other answer the
+    header would tell a client to wait before its next request); if standard, RateLimit-Limit, -Remaining
+    and -Reset (IETF draft: seconds until the window resets)."""
     window, now = counted.stats(), time.time()
     reset_at = int(window.reset_time + 1)
     limit, remaining = str(counted.item.amount), str(window.remaining)

@@ -97,7 +97,8 @@ def _term_frequency_score(document, terms, window):
     """BM25's term-frequency and length part (k1 = 1.2, b = 0.75) for candidates' lower-case documents,
     lengths against their window's mean: the mean of all the candidates would change with how many windows
     a page needs, and a window's order with it, so paging would repeat some matches and skip others.
-    bm25() itself first counts every match of each term in the whole index (its IDF), a pass as long as the word is frequent: the very cost the candidate windows avoid."""
+    bm25() itself first counts every match of each term in the whole index (its IDF), a pass as long as the
+    word is frequent: the very cost the candidate windows avoid."""
     length = func.length(document)
     norm = 1.2 * (0.25 + 0.75 * length / func.max(func.avg(length).over(partition_by=window), 1))
     score = literal(0.0)

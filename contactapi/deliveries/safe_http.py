@@ -1,7 +1,7 @@
 """Outbound HTTP that a webhook URL cannot turn against us or our network: https only (http when allowed),
 only globally reachable unicast addresses (no loopback, private, shared, link-local, multicast or reserved one;
-checked on the resolved addresses AND on the address actually connected to, against DNS rebinding), no redirects followed, one deadline for the whole
-call, and at most a few KiB of the answer read.
+checked on the resolved addresses AND on the address actually connected to, against DNS rebinding), no
+redirects followed, one deadline for the whole call, and at most a few KiB of the answer read.
 
 The standard library's http.client is used because it lets us connect the socket ourselves (to the
 checked address, with TLS verified against the URL's host name); requests/urllib3 re-resolve the name."""
