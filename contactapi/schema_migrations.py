@@ -6,6 +6,7 @@ app holds two stand-ins: a `db` command group that loads the real one when it is
 app.extensions["migrate"] that makes the real Migrate the first time anything reads it."""
 import os
 import re
+from functools import lru_cache
 
 import click
 
@@ -23,9 +24,11 @@ def init_app(app, db, **options):
     app.cli.add_command(_DeferredGroup(app), "db")
 
 
+@lru_cache(maxsize=4)
 def revisions_behind(directory):
     """The revisions of the migrations in directory that another one follows (all but the head): a database
-    recorded at one of them has migrations still to run. Read from the files, as Alembic is not imported."""
+    recorded at one of them has migrations still to run. Read from the files (once per process: they do not
+    change while it runs), as Alembic is not imported."""
     revisions, followed = set(), set()
     versions = os.path.join(directory, "versions")
     for name in os.listdir(versions):

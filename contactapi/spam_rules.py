@@ -109,8 +109,8 @@ def blocked_sender(rules, body):
     if not rules.blocked_senders:
         return None
     for address in _addresses(body):
-        # As the domain entries are kept: IDNA-encoded (normalise_domain), where the address is Unicode.
-        domain = canonical_host(address.rpartition("@")[2]) or address.rpartition("@")[2]
+        domain = address.rpartition("@")[2]
+        domain = canonical_host(domain) or domain  # IDNA-encoded, as normalise_domain keeps the entries
         for entry in rules.blocked_senders:
             if address == entry or "@" not in entry and (domain == entry or domain.endswith("." + entry)):
                 return spam.Verdict("rule_blocked_sender", f"{address} matches {entry}")
